@@ -1,0 +1,23 @@
+import type { Knex } from 'knex';
+import { foundation } from './001_foundation';
+
+/** Every migration this code knows, in order. Names are the schema's version history. */
+export function migrationList(schema: string, appRole: string): Array<{ name: string; migration: Knex.Migration }> {
+	return [{ name: '001_foundation', migration: foundation(schema, appRole) }];
+}
+
+export class CodeMigrationSource implements Knex.MigrationSource<{ name: string; migration: Knex.Migration }> {
+	constructor(private readonly schema: string, private readonly appRole: string) {}
+
+	async getMigrations() {
+		return migrationList(this.schema, this.appRole);
+	}
+
+	getMigrationName(m: { name: string }) {
+		return m.name;
+	}
+
+	async getMigration(m: { migration: Knex.Migration }) {
+		return m.migration;
+	}
+}

@@ -1,0 +1,177 @@
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import { GridError } from '../validation/errors';
+import { deriveKeys, sameFingerprint, type PersonalDataKeys } from '../domain/personalData';
+import { type ConnectionConfig, isValidSchemaName, poolKey } from './config';
+import { translateDbError } from './errors';
+import { migrateToLatest } from './migrate';
+
+export const APPLICATION_NAME = 'n8n-grid-governance';
+const DEFAULT_IDLE_CLOSE_MS = 5 * 60_000;
+
+export interface Database {
+	knex: Knex;
+	config: ConnectionConfig;
+	keys: PersonalDataKeys;
+}
+
+interface Entry {
+	ready: Promise<Database>;
+	knex: Knex;
+	lastUsed: number;
+	busy: number;
+	idleCloseMs: number;
+}
+
+const pools = new Map<string, Entry>();
+let sweeper: NodeJS.Timeout | undefined;
+
+// Parsers live on each pool's connections, so this package never changes pg's global parsers
+// that other nodes in the same n8n process rely on.
+function typeParsers() {
+	const tz = pg.types.getTypeParser(1184, 'text') as (v: string) => Date;
+	const ts = pg.types.getTypeParser(1114, 'text') as (v: string) => Date;
+	const bigint = (v: string) => {
+		const n = Number(v);
+		return Number.isSafeInteger(n) ? n : v;
+	};
+	return {
+		getTypeParser(oid: number, format?: 'text' | 'binary') {
+			if (format === undefined || format === 'text') {
+				switch (oid) {
+					case 20: return bigint;
+					case 1700: return (v: string) => Number(v);
+					case 1184: return (v: string) => tz(v).toISOString();
+					case 1114: return (v: string) => ts(v).toISOString();
+					case 1082: return (v: string) => v;
+				}
+			}
+			return pg.types.getTypeParser(oid, format as 'text');
+		},
+	};
+}
+
+function sslOption(c: ConnectionConfig) {
+	if (c.ssl === 'disable') return false;
+	if (c.ssl === 'require') return { rejectUnauthorized: false };
+	return { rejectUnauthorized: true, ca: c.caCertificate || undefined };
+}
+
+export function pgConnectionOptions(c: ConnectionConfig) {
+	return {
+		host: c.host,
+		port: c.port,
+		database: c.database,
+		user: c.user,
+		password: c.password,
+		ssl: sslOption(c),
+		application_name: APPLICATION_NAME,
+		types: typeParsers(),
+		connectionTimeoutMillis: 15_000,
+	};
+}
+
+function createKnex(c: ConnectionConfig): Knex {
+	return knexFactory({
+		client: 'pg',
+		connection: pgConnectionOptions(c),
+		pool: { min: 0, max: Math.max(1, c.maxConnections), idleTimeoutMillis: 30_000 },
+		// Executions wait for a free connection instead of failing under pressure.
+		acquireConnectionTimeout: 120_000,
+		// Connection failures reach the user translated; knex's own console lines would only repeat them.
+		log: { warn: () => undefined, error: () => undefined, deprecate: () => undefined, debug: () => undefined },
+	});
+}
+
+async function prepare(c: ConnectionConfig, knex: Knex): Promise<Database> {
+	if (!isValidSchemaName(c.schema)) {
+		throw new GridError('config', `Schema "${c.schema}" is not a valid schema name`, 'Use lower-case letters, digits and underscores, starting with a letter.');
+	}
+	const keys = deriveKeys(c.personalDataKey);
+	try {
+		await migrateToLatest(knex, c.schema);
+		const stored = await knex.transaction(async (trx) => {
+			await trx.raw(`SELECT set_config('grid.actor', ?, true)`, [JSON.stringify({ system: 'key-fingerprint' })]);
+			await trx.raw(
+				`INSERT INTO "${c.schema}".settings (key, value) VALUES ('personal_data_key_fingerprint', to_jsonb(?::text)) ON CONFLICT (key) DO NOTHING`,
+				[keys.fingerprint],
+			);
+			return (await trx.raw(`SELECT value #>> '{}' AS fp FROM "${c.schema}".settings WHERE key = 'personal_data_key_fingerprint'`)).rows[0].fp as string;
+		});
+		if (!sameFingerprint(stored, keys.fingerprint)) {
+			throw new GridError(
+				'key_mismatch',
+				`The personal-data key in this credential does not match the key the database "${c.database}" (schema ${c.schema}) was set up with`,
+				`Key fingerprint in the credential: ${keys.fingerprint}; in the database: ${stored}. Use the original key: a different key would make every stored ID number and phone unreadable and unmatchable.`,
+			);
+		}
+	} catch (error) {
+		throw translateDbError(error, c);
+	}
+	return { knex, config: c, keys };
+}
+
+function sweep() {
+	const now = Date.now();
+	for (const [key, entry] of pools) {
+		if (entry.busy === 0 && now - entry.lastUsed > entry.idleCloseMs) {
+			pools.delete(key);
+			void entry.knex.destroy();
+		}
+	}
+	if (pools.size === 0 && sweeper) {
+		clearInterval(sweeper);
+		sweeper = undefined;
+	}
+}
+
+/**
+ * Runs fn with this process's pool for the credential, creating, migrating and checking it on
+ * first use. The pool stays open for later executions and closes itself after being idle.
+ */
+export async function withDatabase<T>(c: ConnectionConfig, fn: (db: Database) => Promise<T>): Promise<T> {
+	const key = poolKey(c);
+	let entry = pools.get(key);
+	if (!entry) {
+		const knex = createKnex(c);
+		const created: Entry = {
+			knex,
+			ready: prepare(c, knex),
+			lastUsed: Date.now(),
+			busy: 0,
+			idleCloseMs: c.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS,
+		};
+		entry = created;
+		pools.set(key, created);
+		// A failed start (server down, wrong key) is not cached: the next execution tries again.
+		created.ready.catch(() => {
+			if (pools.get(key) === created) pools.delete(key);
+			void knex.destroy();
+		});
+		if (!sweeper) {
+			sweeper = setInterval(sweep, Math.min(10_000, Math.max(250, created.idleCloseMs / 4)));
+			sweeper.unref();
+		}
+	}
+	entry.busy++;
+	try {
+		const db = await entry.ready;
+		return await fn(db);
+	} finally {
+		entry.busy--;
+		entry.lastUsed = Date.now();
+	}
+}
+
+/** Closes every pool of this process (tests, scripts and shutdown). */
+export async function closeAllPools(): Promise<void> {
+	const entries = [...pools.values()];
+	pools.clear();
+	if (sweeper) clearInterval(sweeper);
+	sweeper = undefined;
+	await Promise.all(entries.map((e) => e.knex.destroy()));
+}
+
+export function openPoolCount(): number {
+	return pools.size;
+}

@@ -1,0 +1,60 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'crypto';
+import { GridError } from '../validation/errors';
+
+/**
+ * Keys derived from the credential's personal-data key. The raw key never reaches the
+ * database: hashing and encryption happen in the node process.
+ */
+export interface PersonalDataKeys {
+	hashKey: Buffer;
+	encKey: Buffer;
+	/** Short public fingerprint stored in the schema, to detect a changed key. */
+	fingerprint: string;
+}
+
+export function deriveKeys(personalDataKey: string): PersonalDataKeys {
+	if (!personalDataKey || personalDataKey.length < 16) {
+		throw new GridError(
+			'key',
+			'The personal-data key in the credential must be at least 16 characters long',
+			'Set a long random Personal Data Key in the Grid Governance Postgres credential and keep it safe: it protects ID numbers and phones.',
+		);
+	}
+	const derive = (label: string) => createHmac('sha256', personalDataKey).update(label).digest();
+	return {
+		hashKey: derive('grid-governance/hash/v1'),
+		encKey: derive('grid-governance/encrypt/v1'),
+		fingerprint: derive('grid-governance/fingerprint/v1').toString('hex').slice(0, 16),
+	};
+}
+
+/** Keyed hash for exact lookups (ID numbers, phones); equal inputs give equal hashes. */
+export function lookupHash(keys: PersonalDataKeys, kind: string, normalized: string): string {
+	return createHmac('sha256', keys.hashKey).update(`${kind}:${normalized}`).digest('base64url');
+}
+
+/** AES-256-GCM with a random IV; output is "v1.<iv>.<tag>.<ciphertext>" in base64url. */
+export function encrypt(keys: PersonalDataKeys, plain: string): string {
+	const iv = randomBytes(12);
+	const cipher = createCipheriv('aes-256-gcm', keys.encKey, iv);
+	const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+	return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+}
+
+export function decrypt(keys: PersonalDataKeys, sealed: string): string {
+	const [version, iv, tag, body] = sealed.split('.');
+	if (version !== 'v1' || !iv || !tag || body === undefined) {
+		throw new GridError('key', 'A protected value in the database is not in a known format');
+	}
+	try {
+		const decipher = createDecipheriv('aes-256-gcm', keys.encKey, Buffer.from(iv, 'base64url'));
+		decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+		return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+	} catch {
+		throw new GridError('key', 'A protected value could not be decrypted with the personal-data key of this credential');
+	}
+}
+
+export function sameFingerprint(a: string, b: string): boolean {
+	return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}

@@ -1,0 +1,32 @@
+import { type INode, NodeOperationError } from 'n8n-workflow';
+import { FieldError, GridError } from '../validation/errors';
+
+/** The text a user sees for an item's problem: item index, field, what is wrong. */
+export function itemMessage(error: Error, itemIndex: number): string {
+	if (error instanceof FieldError) return `Item ${itemIndex}, field "${error.field}": ${error.message}`;
+	return `Item ${itemIndex}: ${error.message}`;
+}
+
+export function toNodeError(node: INode, error: unknown, itemIndex?: number): NodeOperationError {
+	if (error instanceof NodeOperationError) return error;
+	const e = error instanceof Error ? error : new Error(String(error));
+	const description = e instanceof GridError ? e.description : e instanceof FieldError ? fieldHint(e) : undefined;
+	const message = itemIndex === undefined ? e.message : itemMessage(e, itemIndex);
+	return new NodeOperationError(node, message, { itemIndex, description });
+}
+
+function fieldHint(e: FieldError): string {
+	const related = e.relatedItems?.length ? ` Related item(s): ${e.relatedItems.join(', ')}.` : '';
+	return `Fix the "${e.field}" value of this item and run again; nothing from this batch was written.${related}`;
+}
+
+/** The JSON of an error item under Continue On Fail. */
+export function errorJson(error: unknown, itemIndex: number) {
+	const e = error instanceof Error ? error : new Error(String(error));
+	return {
+		error: itemMessage(e, itemIndex),
+		...(e instanceof FieldError ? { field: e.field } : {}),
+		...(e instanceof GridError && e.description ? { description: e.description } : {}),
+		itemIndex,
+	};
+}

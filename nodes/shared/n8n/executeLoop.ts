@@ -1,0 +1,115 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { Actor, Outcome, UnitOfWork } from '../domain/context';
+import { inSavepoint, withUnitOfWork } from '../db/unitOfWork';
+import { FieldError } from '../validation/errors';
+import type { SegmentWidths } from '../validation/gridCode';
+import { CREDENTIAL_NAME, configFromCredential } from './credentials';
+import { errorJson, toNodeError } from './errors';
+
+/**
+ * What a node operation supplies to the one execute loop: how to read an item's parameters,
+ * and how to run the checked inputs either as one set-based batch or one by one.
+ */
+export type OperationHandler<TIn, TOut> = {
+	/** Reads and checks one item's parameters. Throws FieldError; writes nothing. */
+	read: (ctx: IExecuteFunctions, itemIndex: number, env: ReadEnv) => TIn;
+} & (
+	| { runBatch: (uow: UnitOfWork, inputs: TIn[]) => Promise<Array<Outcome<TOut>>> }
+	| { runEach: (uow: UnitOfWork, input: TIn) => Promise<TOut | TOut[]> }
+);
+
+/** What reading an item may need besides its parameters. */
+export interface ReadEnv {
+	items: INodeExecutionData[];
+	widths: SegmentWidths;
+}
+
+function actorOf(ctx: IExecuteFunctions): Actor {
+	const actor: Actor = { node: ctx.getNode().name };
+	try {
+		actor.workflowId = String(ctx.getWorkflow().id ?? '');
+		actor.executionId = String(ctx.getExecutionId() ?? '');
+	} catch {
+		// manual runs of unsaved workflows have no ids
+	}
+	try {
+		const acting = ctx.getNodeParameter('options.actingStaff', 0, '') as string;
+		if (acting) actor.actingStaff = acting;
+	} catch {
+		// operations without the option
+	}
+	return actor;
+}
+
+function toItems(value: unknown, itemIndex: number): INodeExecutionData[] {
+	const values = Array.isArray(value) ? value : [value];
+	return values.map((v) => ({ json: v as IDataObject, pairedItem: { item: itemIndex } }));
+}
+
+/**
+ * The execute loop every node uses: validate all items first, then run them in one transaction
+ * (set-based where the operation allows), honour Continue On Fail, and pair every output item.
+ */
+export async function runOperation<TIn, TOut>(ctx: IExecuteFunctions, handler: OperationHandler<TIn, TOut>): Promise<INodeExecutionData[]> {
+	const items = ctx.getInputData();
+	const continueOnFail = ctx.continueOnFail();
+	const node = ctx.getNode();
+
+	const config = configFromCredential(await ctx.getCredentials(CREDENTIAL_NAME));
+	const env: ReadEnv = { items, widths: config.segmentWidths };
+	const inputs: Array<{ index: number; input: TIn }> = [];
+	const errors = new Map<number, Error>();
+	for (let i = 0; i < items.length; i++) {
+		try {
+			inputs.push({ index: i, input: handler.read(ctx, i, env) });
+		} catch (error) {
+			if (!continueOnFail) throw toNodeError(node, error, i);
+			errors.set(i, error as Error);
+		}
+	}
+
+	const results = new Map<number, unknown>();
+	if (inputs.length) {
+		try {
+			await withUnitOfWork(config, { actor: actorOf(ctx), partial: continueOnFail }, async (uow) => {
+				if ('runBatch' in handler) {
+					const outcomes = await handler.runBatch(uow, inputs.map((x) => x.input));
+					outcomes.forEach((o, k) => {
+						const index = inputs[k].index;
+						if (o.ok) results.set(index, o.value);
+						else errors.set(index, o.error);
+					});
+					if (!continueOnFail) {
+						const first = inputs.find((x) => errors.has(x.index));
+						if (first) throw Object.assign(errors.get(first.index)!, { itemIndex: first.index });
+					}
+					return;
+				}
+				for (const { index, input } of inputs) {
+					try {
+						const value = continueOnFail
+							? await inSavepoint(uow, (sp) => handler.runEach(sp, input))
+							: await handler.runEach(uow, input);
+						results.set(index, value);
+					} catch (error) {
+						if (!continueOnFail || !(error instanceof Error)) throw Object.assign(error as Error, { itemIndex: index });
+						errors.set(index, error);
+					}
+				}
+			});
+		} catch (error) {
+			const itemIndex = (error as FieldError).itemIndex;
+			if (!continueOnFail) throw toNodeError(node, error, itemIndex);
+			// The whole unit of work failed (server down, key mismatch): every item reports it.
+			results.clear();
+			for (const { index } of inputs) errors.set(index, error as Error);
+		}
+	}
+
+	const out: INodeExecutionData[] = [];
+	for (let i = 0; i < items.length; i++) {
+		if (errors.has(i)) out.push({ json: errorJson(errors.get(i), i), pairedItem: { item: i } });
+		else if (results.has(i)) out.push(...toItems(results.get(i), i));
+	}
+	return out;
+}

@@ -1,0 +1,43 @@
+/**
+ * A problem with one field of one input. Domain and validation code throw or return these;
+ * the n8n layer adds the item index and turns them into NodeOperationError.
+ */
+export class FieldError extends Error {
+	readonly field: string;
+	/** Index of the input item, filled in once the error is attributed to an item. */
+	itemIndex?: number;
+	/** Further items involved (e.g. the first item carrying a duplicate code). */
+	relatedItems?: number[];
+
+	constructor(field: string, message: string, itemIndex?: number) {
+		super(message);
+		this.name = 'FieldError';
+		this.field = field;
+		this.itemIndex = itemIndex;
+	}
+}
+
+/** A failure that is not tied to one item: connection, configuration, key mismatch. */
+export class GridError extends Error {
+	readonly description?: string;
+	readonly code: string;
+
+	constructor(code: string, message: string, description?: string) {
+		super(message);
+		this.name = 'GridError';
+		this.code = code;
+		this.description = description;
+	}
+}
+
+export function describeValue(value: unknown): string {
+	if (value === undefined) return 'nothing';
+	if (value === null) return 'null';
+	if (typeof value === 'string') {
+		const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+		return `"${shown}"`;
+	}
+	if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+	const json = JSON.stringify(value) ?? String(value);
+	return json.length > 40 ? `${json.slice(0, 40)}…` : json;
+}

@@ -1,0 +1,95 @@
+import { FieldError, describeValue } from './errors';
+
+// C0/C1 control characters other than tab and newline never belong in names.
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+export interface TextRule {
+	field: string;
+	max: number;
+	required?: boolean;
+	multiline?: boolean;
+}
+
+/** Trims and checks a text field; returns undefined for an empty optional value. */
+export function text(value: unknown, rule: TextRule): string | undefined {
+	if (value === undefined || value === null || value === '') {
+		if (rule.required) throw new FieldError(rule.field, `${rule.field} is required but empty`);
+		return undefined;
+	}
+	if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
+	if (typeof value !== 'string') {
+		throw new FieldError(rule.field, `${rule.field} must be text, got ${describeValue(value)}`);
+	}
+	const trimmed = value.trim();
+	if (trimmed === '') {
+		if (rule.required) throw new FieldError(rule.field, `${rule.field} is required but empty`);
+		return undefined;
+	}
+	if ([...trimmed].length > rule.max) {
+		throw new FieldError(
+			rule.field,
+			`${rule.field} is ${[...trimmed].length} characters long; at most ${rule.max} are allowed`,
+		);
+	}
+	const checked = rule.multiline ? trimmed.replace(/[\t\n\r]/g, ' ') : trimmed;
+	if (CONTROL_CHARS.test(checked) || (!rule.multiline && /[\n\r]/.test(checked))) {
+		throw new FieldError(rule.field, `${rule.field} contains control characters`);
+	}
+	return trimmed;
+}
+
+export function requiredText(value: unknown, rule: Omit<TextRule, 'required'>): string {
+	return text(value, { ...rule, required: true }) as string;
+}
+
+/** Accepts integers given as numbers or digit strings, within bounds. */
+export function integer(
+	value: unknown,
+	field: string,
+	bounds: { min?: number; max?: number } = {},
+): number | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	let n: number;
+	if (typeof value === 'number') n = value;
+	else if (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) n = Number(value);
+	else throw new FieldError(field, `${field} must be a whole number, got ${describeValue(value)}`);
+	if (!Number.isSafeInteger(n)) {
+		throw new FieldError(field, `${field} must be a whole number, got ${describeValue(value)}`);
+	}
+	if (bounds.min !== undefined && n < bounds.min) {
+		throw new FieldError(field, `${field} must be at least ${bounds.min}, got ${n}`);
+	}
+	if (bounds.max !== undefined && n > bounds.max) {
+		throw new FieldError(field, `${field} must be at most ${bounds.max}, got ${n}`);
+	}
+	return n;
+}
+
+/** Parses an ISO 8601 date-time (with zone or Z); date-only values are taken as midnight UTC. */
+export function timestamp(value: unknown, field: string): Date | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	if (value instanceof Date) {
+		if (Number.isNaN(value.getTime())) throw new FieldError(field, `${field} is not a valid date`);
+		return value;
+	}
+	if (typeof value === 'object' && value !== null && 'toISO' in value) {
+		// Luxon DateTime from an n8n dateTime parameter or expression
+		return timestamp((value as { toISO: () => string }).toISO(), field);
+	}
+	if (typeof value !== 'string') {
+		throw new FieldError(field, `${field} must be an ISO 8601 date-time, got ${describeValue(value)}`);
+	}
+	const s = value.trim();
+	const iso = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+	if (!iso.test(s)) {
+		throw new FieldError(field, `${field} must be an ISO 8601 date-time such as 2026-11-26T08:00:00+08:00, got ${describeValue(value)}`);
+	}
+	const d = new Date(s.length === 10 ? `${s}T00:00:00Z` : s.replace(' ', 'T'));
+	if (Number.isNaN(d.getTime())) throw new FieldError(field, `${field} is not a real date: ${describeValue(value)}`);
+	return d;
+}
+
+export function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
+	if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+	throw new FieldError(field, `${field} must be one of ${allowed.join(', ')}; got ${describeValue(value)}`);
+}
