@@ -1,4 +1,4 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription, NodeConnectionType } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeType, INodeTypeDescription } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 import { runOperation } from '../shared/n8n/executeLoop';
 import { credentialTest, listSearch } from '../shared/n8n/methods';
@@ -15,8 +15,8 @@ export class Grid implements INodeType {
 		description: 'Model the five-level governance grid (district → street → community → base grid → building) and the staff who answer for it',
 		defaults: { name: 'Grid' },
 		// a plain string keeps the node loadable on n8n versions before NodeConnectionTypes existed
-		inputs: ['main' as NodeConnectionType],
-		outputs: ['main' as NodeConnectionType],
+		inputs: ['main'],
+		outputs: ['main'],
 		usableAsTool: true,
 		credentials: [{ name: 'gridGovernancePostgres', required: true, testedBy: 'gridGovernancePostgresConnectionTest' }],
 		properties,

@@ -1,8 +1,8 @@
-import { Client } from 'pg';
+import pg, { Client } from 'pg';
 import { configFromUrl } from '../../nodes/shared/db/config';
 import { testConnection } from '../../nodes/shared/db/connectionTest';
 import { migrateToLatest, schemaStatus } from '../../nodes/shared/db/migrate';
-import { APPLICATION_NAME, closeAllPools, withDatabase } from '../../nodes/shared/db/pool';
+import { APPLICATION_NAME, closeAllPools, openPoolCount, withDatabase } from '../../nodes/shared/db/pool';
 import { withUnitOfWork } from '../../nodes/shared/db/unitOfWork';
 import { createStaff } from '../../nodes/shared/domain/grid/staff';
 import { createUnits, getUnits, listUnits } from '../../nodes/shared/domain/grid/units';
@@ -182,5 +182,39 @@ describe('connection pool', () => {
 		await watcher.end();
 		expect(peak).toBeGreaterThan(0);
 		expect(peak).toBeLessThanOrEqual(3);
+	});
+});
+
+describe('pool lifecycle', () => {
+	it('closes a pool after it has been idle, and opens a new one on next use', async () => {
+		await closeAllPools();
+		const config = db.config({ idleCloseMs: 300 });
+		await run(config, async () => undefined);
+		expect(openPoolCount()).toBe(1);
+		await new Promise((r) => setTimeout(r, 1200));
+		expect(openPoolCount()).toBe(0);
+		const conns = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2`, [db.name, APPLICATION_NAME]);
+		expect(conns[0].n).toBe(0);
+		await expect(run(config, async () => 'again')).resolves.toBe('again');
+	});
+
+	it('sets type parsers on its own connections, leaving pg\'s global parsers alone', async () => {
+		const value = await run(db.config(), async (uow) => (await uow.trx.raw(`SELECT 42::bigint AS n, now() AS t`)).rows[0]);
+		expect(value.n).toBe(42);
+		expect(value.t).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+		expect(pg.types.getTypeParser(20, 'text')('42')).toBe('42');
+		const plain = new Client({ connectionString: db.url });
+		await plain.connect();
+		const r = await plain.query(`SELECT 42::bigint AS n`);
+		await plain.end();
+		expect(r.rows[0].n).toBe('42');
+	});
+
+	it('tests a credential without ending the pool executions share', async () => {
+		await run(db.config(), async () => undefined);
+		const before = openPoolCount();
+		await testConnection(db.config());
+		expect(openPoolCount()).toBe(before);
+		await expect(run(db.config(), async (uow) => (await uow.trx.raw('SELECT 1 AS one')).rows[0].one)).resolves.toBe(1);
 	});
 });

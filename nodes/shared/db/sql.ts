@@ -9,9 +9,7 @@ export interface SqlResult<T> {
  * Runs one parameterised statement in the unit of work. Bindings are passed to pg as they are
  * (arrays become PostgreSQL arrays for unnest), which knex's typings do not express.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function sql<T = any>(uow: UnitOfWork, text: string, bindings: unknown[] = []): Promise<SqlResult<T>> {
-	// eslint-disable-next-line @typescript-eslint/no-explicit-any
-	const result = await uow.trx.raw(text, bindings as any);
+		const result = await uow.trx.raw(text, bindings as any);
 	return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 };
 }
