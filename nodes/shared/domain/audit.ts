@@ -15,7 +15,7 @@ export interface AuditEntry {
  */
 export async function writeAudit(uow: UnitOfWork, entries: AuditEntry[]): Promise<void> {
 	if (!entries.length) return;
-	await sql(uow, 
+	await sql(uow,
 		`INSERT INTO audit_log (action, entity, entity_id, unit_id, actor, details)
 		SELECT t.action, t.entity, t.entity_id, t.unit_id, current_actor(), t.details::jsonb
 		FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[]) AS t(action, entity, entity_id, unit_id, details)`,

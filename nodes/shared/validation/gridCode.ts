@@ -45,7 +45,7 @@ export function levelOfCode(code: string, widths: SegmentWidths): Level | string
 	for (let i = 0; i < rest.length; i++) {
 		const w = widths[i];
 		const label = LEVEL_NAMES[(i + 2) as Level];
-		if (!new RegExp(`^\\d{${w}}$`).test(rest[i])) {
+		if (rest[i].length !== w || !/^\d+$/.test(rest[i])) {
 			return `has ${describeValue(rest[i])} as its ${label} segment, which must be exactly ${w} digits`;
 		}
 		if (/^0+$/.test(rest[i])) return `has an all-zero ${label} segment`;

@@ -33,7 +33,6 @@ export function foundation(schema: string, appRole: string): Knex.Migration {
 				);
 				CREATE UNIQUE INDEX grid_unit_path_idx ON ${s}.grid_unit (path);
 				CREATE INDEX grid_unit_level_path_idx ON ${s}.grid_unit (level, path);
-				CREATE INDEX grid_unit_parent_idx ON ${s}.grid_unit (parent_id);
 
 				CREATE TABLE ${s}.staff (
 					id bigserial PRIMARY KEY,
@@ -78,7 +77,6 @@ export function foundation(schema: string, appRole: string): Knex.Migration {
 					details jsonb
 				);
 				CREATE INDEX audit_log_entity_idx ON ${s}.audit_log (entity, entity_id);
-				CREATE INDEX audit_log_unit_idx ON ${s}.audit_log (unit_id);
 
 				-- Who is acting: set per transaction by the nodes; falls back to the database login.
 				CREATE FUNCTION ${s}.current_actor() RETURNS jsonb LANGUAGE sql STABLE AS $f$
@@ -111,14 +109,16 @@ export function foundation(schema: string, appRole: string): Knex.Migration {
 					id_col text := TG_ARGV[0];
 					unit_col text := TG_ARGV[1];
 					hidden text[] := coalesce(TG_ARGV[2], '{}')::text[];
-					log_table text := format('%I.audit_log', TG_TABLE_SCHEMA);
+					-- evaluated once per statement, not once per row
+					who jsonb := ${s}.current_actor();
 					r text := CASE WHEN TG_OP = 'DELETE' THEN 'o' ELSE 'n' END;
 					unit_expr text := CASE WHEN unit_col = '' THEN 'NULL::bigint' ELSE format('%s.%I', r, unit_col) END;
-					head text := format('INSERT INTO %s (action, entity, entity_id, unit_id, actor, details) SELECT %L, %L, %s.%I::text, %s, %I.current_actor(), ',
-						log_table, lower(TG_OP), TG_TABLE_NAME, r, id_col, unit_expr, TG_TABLE_SCHEMA);
+					row_json text := CASE WHEN cardinality(hidden) = 0 THEN format('to_jsonb(%s)', r) ELSE format('(to_jsonb(%s) - $1)', r) END;
+					head text := format('INSERT INTO %I.audit_log (action, entity, entity_id, unit_id, actor, details) SELECT %L, %L, %s.%I::text, %s, $2, ',
+						TG_TABLE_SCHEMA, lower(TG_OP), TG_TABLE_NAME, r, id_col, unit_expr);
 				BEGIN
 					IF TG_OP = 'INSERT' THEN
-						EXECUTE head || 'to_jsonb(n) - $1 FROM new_rows n' USING hidden;
+						EXECUTE head || row_json || ' FROM new_rows n' USING hidden, who;
 					ELSIF TG_OP = 'UPDATE' THEN
 						EXECUTE head || format($q$d.changes FROM new_rows n JOIN old_rows o ON o.%I = n.%I
 							CROSS JOIN LATERAL (
@@ -126,9 +126,9 @@ export function foundation(schema: string, appRole: string): Knex.Migration {
 								FROM jsonb_each(to_jsonb(n) - $1 - 'updated_at') e
 								WHERE e.value IS DISTINCT FROM to_jsonb(o) -> e.key
 							) d
-							WHERE d.changes IS NOT NULL$q$, id_col, id_col) USING hidden;
+							WHERE d.changes IS NOT NULL$q$, id_col, id_col) USING hidden, who;
 					ELSE
-						EXECUTE head || 'to_jsonb(o) - $1 FROM old_rows o' USING hidden;
+						EXECUTE head || row_json || ' FROM old_rows o' USING hidden, who;
 					END IF;
 					RETURN NULL;
 				END

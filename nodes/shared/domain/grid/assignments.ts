@@ -100,7 +100,7 @@ export async function assignStaff(uow: UnitOfWork, inputs: NewAssignment[]): Pro
 	// Overlaps with posts already recorded, in one query.
 	const candidates = inputs.map((a, i) => ({ a, i })).filter(({ i }) => !errors.has(i));
 	if (candidates.length) {
-		const { rows } = await sql(uow, 
+		const { rows } = await sql(uow,
 			`SELECT t.idx, a.id, a.staff_id, s.name AS staff_name, a.valid_from, a.valid_to
 			FROM unnest(?::int[], ?::bigint[], ?::bigint[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::boolean[])
 				AS t(idx, staff_id, unit_id, role, valid_from, valid_to, single)
@@ -133,7 +133,7 @@ export async function assignStaff(uow: UnitOfWork, inputs: NewAssignment[]): Pro
 	if (errors.size && !uow.partial) return outcomes;
 	const good = inputs.map((a, i) => ({ a, i })).filter(({ i }) => !errors.has(i));
 	if (!good.length) return outcomes;
-	const { rows } = await sql(uow, 
+	const { rows } = await sql(uow,
 		`INSERT INTO grid_assignment (staff_id, unit_id, role, home_agency, valid_from, valid_to)
 		SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[])
 		RETURNING id, valid_from, valid_to`,
@@ -184,7 +184,7 @@ export async function unassign(uow: UnitOfWork, target: UnassignTarget, endAt?: 
 		where = 'a.staff_id = ? AND a.unit_id = ? AND a.role = ?';
 		args = [s.id, u.id, target.role];
 	}
-	const { rows } = await sql(uow, 
+	const { rows } = await sql(uow,
 		`UPDATE grid_assignment a SET valid_to = ?::timestamptz, updated_at = now()
 		FROM staff s, grid_unit u
 		WHERE ${where} AND s.id = a.staff_id AND u.id = a.unit_id
@@ -250,12 +250,12 @@ export async function responsible(uow: UnitOfWork, ref: UnitRef, level?: Level, 
 	const when = (at ?? new Date()).toISOString();
 	const ids = unit.path.split('/').filter(Boolean).map(Number);
 	const chainIds = ids.slice(0, (level ?? unit.level));
-	const { rows: chain } = await sql(uow, 
+	const { rows: chain } = await sql(uow,
 		`SELECT id, code, name, level, active FROM grid_unit WHERE id = ANY(?::bigint[]) ORDER BY level DESC`,
 		[chainIds],
 	);
 	const start = chain[0] as { code: string; name: string; level: number };
-	const { rows: posts } = await sql(uow, 
+	const { rows: posts } = await sql(uow,
 		`SELECT a.id AS assignment_id, a.unit_id, a.role, a.valid_from, s.id AS staff_id, s.name, s.staff_no, s.phone_masked
 		FROM grid_assignment a JOIN staff s ON s.id = a.staff_id
 		WHERE a.unit_id = ANY(?::bigint[]) AND s.active

@@ -141,7 +141,7 @@ export async function createStaff(uow: UnitOfWork, inputs: NewStaff[]): Promise<
 	const good = inputs.map((s, i) => ({ s, i })).filter(({ i }) => !errors.has(i));
 	if (!good.length) return outcomes;
 	const phones = good.map(({ s }) => protectPhone(uow, s.phone));
-	const { rows } = await sql(uow, 
+	const { rows } = await sql(uow,
 		`WITH ins AS (
 			INSERT INTO staff (staff_no, name, unit_id, phone_hash, phone_enc, phone_masked, home_agency)
 			SELECT * FROM unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[])
@@ -167,7 +167,7 @@ export async function createStaff(uow: UnitOfWork, inputs: NewStaff[]): Promise<
 }
 
 async function loadStaffRow(uow: UnitOfWork, ref: StaffRef, field: string, forUpdate = false): Promise<StaffRow> {
-	const { rows } = await sql(uow, 
+	const { rows } = await sql(uow,
 		`SELECT ${STAFF_COLUMNS} FROM staff s JOIN grid_unit su ON su.id = s.unit_id
 		WHERE ${'id' in ref ? 's.id = ?' : 's.staff_no = ?'}${forUpdate ? ' FOR UPDATE OF s' : ''}`,
 		['id' in ref ? ref.id : ref.staffNo],
@@ -206,7 +206,7 @@ export async function updateStaff(uow: UnitOfWork, ref: StaffRef, changes: Staff
 	}
 	if (Object.keys(set).length) {
 		const cols = Object.keys(set);
-		await sql(uow, 
+		await sql(uow,
 			`UPDATE staff SET ${cols.map((c) => `${c} = ?`).join(', ')}, updated_at = now() WHERE id = ?`,
 			[...cols.map((c) => set[c] as never), current.id],
 		);
@@ -217,7 +217,7 @@ export async function updateStaff(uow: UnitOfWork, ref: StaffRef, changes: Staff
 export async function getStaff(uow: UnitOfWork, refs: StaffRef[], reveal: boolean): Promise<Array<StaffRecord | FieldError>> {
 	const ids = refs.filter((r): r is { id: number } => 'id' in r).map((r) => r.id);
 	const nos = refs.filter((r): r is { staffNo: string } => 'staffNo' in r).map((r) => r.staffNo);
-	const { rows } = await sql(uow, 
+	const { rows } = await sql(uow,
 		`SELECT ${STAFF_COLUMNS}, ${POSTS_SUBQUERY} AS posts
 		FROM staff s JOIN grid_unit su ON su.id = s.unit_id
 		WHERE s.id = ANY(?::bigint[]) OR s.staff_no = ANY(?::text[])`,
@@ -270,7 +270,7 @@ export async function listStaff(uow: UnitOfWork, input: ListStaffInput): Promise
 	for (;;) {
 		const want = input.limit === undefined ? 1000 : Math.min(1000, input.limit - out.length);
 		if (want <= 0) break;
-		const { rows } = await sql(uow, 
+		const { rows } = await sql(uow,
 			`SELECT ${STAFF_COLUMNS}, ${POSTS_SUBQUERY} AS posts
 			FROM staff s JOIN grid_unit su ON su.id = s.unit_id
 			WHERE s.id > ? ${where.map((w) => `AND ${w}`).join(' ')}
@@ -295,7 +295,7 @@ export interface StaffBrief {
 export async function resolveStaffMany(uow: UnitOfWork, refs: StaffRef[], field = 'Staff'): Promise<Array<StaffBrief | FieldError>> {
 	const ids = refs.filter((r): r is { id: number } => 'id' in r).map((r) => r.id);
 	const nos = refs.filter((r): r is { staffNo: string } => 'staffNo' in r).map((r) => r.staffNo);
-	const { rows } = await sql(uow, 
+	const { rows } = await sql(uow,
 		`SELECT id, staff_no, name, home_agency, active FROM staff WHERE id = ANY(?::bigint[]) OR staff_no = ANY(?::text[])`,
 		[ids, nos],
 	);
@@ -315,7 +315,7 @@ export async function resolveStaffMany(uow: UnitOfWork, refs: StaffRef[], field 
 /** For the staff picker in the editor: by name fragment or staff number prefix. */
 export async function searchStaffChoices(uow: UnitOfWork, filter: string | undefined, offset: number, limit = 50) {
 	const f = (filter ?? '').trim().replace(/[\\%_]/g, '\\$&');
-	const { rows } = await sql(uow, 
+	const { rows } = await sql(uow,
 		`SELECT s.id, s.staff_no, s.name, u.code AS unit_code FROM staff s JOIN grid_unit u ON u.id = s.unit_id
 		WHERE s.active AND (? = '' OR s.name ILIKE ? OR s.staff_no LIKE ?)
 		ORDER BY s.name, s.id LIMIT ? OFFSET ?`,

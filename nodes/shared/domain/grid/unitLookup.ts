@@ -12,7 +12,7 @@ export async function loadUnits(
 ): Promise<Array<UnitRow | FieldError>> {
 	const codes = refs.filter((r): r is { code: string } => 'code' in r).map((r) => r.code);
 	const ids = refs.filter((r): r is { id: number } => 'id' in r).map((r) => r.id);
-	const { rows } = await sql(uow, 
+	const { rows } = await sql(uow,
 		`SELECT ${UNIT_COLUMNS} FROM grid_unit u LEFT JOIN grid_unit p ON p.id = u.parent_id
 		WHERE u.code = ANY(?::text[]) OR u.id = ANY(?::bigint[])${opts.forUpdate ? ' FOR UPDATE OF u' : ''}`,
 		[codes, ids],

@@ -61,7 +61,7 @@ export async function createUnits(uow: UnitOfWork, inputs: NewUnit[]): Promise<A
 	});
 
 	const lookup = [...new Set(inputs.flatMap((u) => (u.parentCode ? [u.code, u.parentCode] : [u.code])))];
-	const { rows } = await sql(uow, 
+	const { rows } = await sql(uow,
 		`SELECT id, code, level, path, active FROM grid_unit WHERE code = ANY(?::text[])`,
 		[lookup],
 	);
@@ -122,34 +122,58 @@ export async function createUnits(uow: UnitOfWork, inputs: NewUnit[]): Promise<A
 	);
 	if (errors.size && !uow.partial) return outcomes;
 
+	// Parents are resolved here rather than joined in SQL: known from the lookup or from the level
+	// inserted just before, so each chunk is one plain INSERT from unnest.
+	const placed = new Map<string, { id: number; path: string }>();
+	for (const [code, r] of existing) placed.set(code, { id: r.id, path: r.path });
+	const { rows: clock } = await sql<{ now: string }>(uow, 'SELECT now() AS now');
+	const now = clock[0].now;
 	for (let level = 1; level <= 5; level++) {
 		const batch = inputs.map((u, i) => ({ u, i })).filter(({ u, i }) => u.level === level && !errors.has(i));
 		for (let start = 0; start < batch.length; start += INSERT_CHUNK) {
 			const chunk = batch.slice(start, start + INSERT_CHUNK);
-			const { rows: inserted } = await sql(uow, 
-				`WITH input AS (
-					SELECT t.*, nextval('grid_unit_id_seq') AS id
-					FROM unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::text[]) AS t(code, name, parent_code, planned, geo)
-				), ins AS (
-					INSERT INTO grid_unit (id, code, name, level, parent_id, path, planned_households, geojson)
-					SELECT i.id, i.code, i.name, ?, p.id, coalesce(p.path, '/') || i.id || '/', i.planned, i.geo::jsonb
-					FROM input i LEFT JOIN grid_unit p ON p.code = i.parent_code
-					RETURNING *
-				)
-				SELECT ins.id, ins.code, ins.name, ins.level, ins.path, i.parent_code, ins.planned_households, ins.geojson,
-					ins.active, ins.created_at, ins.updated_at, ins.deactivated_at
-				FROM ins JOIN input i ON i.id = ins.id`,
+			const parents = chunk.map(({ u }) => (u.parentCode ? placed.get(u.parentCode)! : null));
+			const { rows: inserted } = await sql<{ id: number; code: string }>(
+				uow,
+				`INSERT INTO grid_unit (id, code, name, level, parent_id, path, planned_households, geojson)
+				SELECT t.id, t.code, t.name, ?, t.parent_id, t.parent_path || t.id || '/', t.planned, t.geo::jsonb
+				FROM (
+					SELECT nextval('grid_unit_id_seq') AS id, u.*
+					FROM unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::int[], ?::text[]) AS u(code, name, parent_id, parent_path, planned, geo)
+				) t
+				RETURNING id, code`,
 				[
+					level,
 					chunk.map(({ u }) => u.code),
 					chunk.map(({ u }) => u.name),
-					chunk.map(({ u }) => u.parentCode ?? null),
+					parents.map((p) => p?.id ?? null),
+					parents.map((p) => p?.path ?? '/'),
 					chunk.map(({ u }) => u.plannedHouseholds ?? null),
 					chunk.map(({ u }) => (u.geojson === undefined || u.geojson === null ? null : JSON.stringify(u.geojson))),
-					level,
 				],
 			);
-			for (const r of inserted as UnitRow[]) {
-				outcomes[indexByCode.get(r.code)!] = { ok: true, value: toUnitRecord(r) };
+			for (const r of inserted) {
+				const i = indexByCode.get(r.code)!;
+				const u = inputs[i];
+				const parentPath = u.parentCode ? placed.get(u.parentCode)!.path : '/';
+				placed.set(r.code, { id: r.id, path: `${parentPath}${r.id}/` });
+				outcomes[i] = {
+					ok: true,
+					value: {
+						id: r.id,
+						code: u.code,
+						name: u.name,
+						level: u.level,
+						levelName: LEVEL_NAMES[u.level],
+						parentCode: u.parentCode ?? null,
+						plannedHouseholds: u.plannedHouseholds ?? null,
+						geojson: u.geojson ?? null,
+						active: true,
+						createdAt: now,
+						updatedAt: now,
+						deactivatedAt: null,
+					},
+				};
 			}
 		}
 	}
@@ -182,7 +206,7 @@ export async function listUnits(uow: UnitOfWork, input: ListUnitsInput): Promise
 	for (;;) {
 		const want = input.limit === undefined ? PAGE : Math.min(PAGE, input.limit - out.length);
 		if (want <= 0) break;
-		const { rows } = await sql(uow, 
+		const { rows } = await sql(uow,
 			`SELECT ${UNIT_COLUMNS} FROM grid_unit u LEFT JOIN grid_unit p ON p.id = u.parent_id
 			WHERE u.path >= ? AND u.path < ? AND u.path > ?
 				${levels ? 'AND u.level = ANY(?::smallint[])' : ''}
@@ -203,7 +227,7 @@ export async function ancestors(uow: UnitOfWork, ref: UnitRef, includeSelf: bool
 	const ids = unit.path.split('/').filter(Boolean).map(Number);
 	if (!includeSelf) ids.pop();
 	if (!ids.length) return [];
-	const { rows } = await sql(uow, 
+	const { rows } = await sql(uow,
 		`SELECT ${UNIT_COLUMNS} FROM grid_unit u LEFT JOIN grid_unit p ON p.id = u.parent_id
 		WHERE u.id = ANY(?::bigint[]) ORDER BY u.level`,
 		[ids],
@@ -232,7 +256,7 @@ export async function moveUnit(uow: UnitOfWork, ref: UnitRef, newParentRef: Unit
 	}
 	const newPath = `${parent.path}${unit.id}/`;
 	const [lo, hi] = subtreeBounds(unit.path);
-	const result = await sql(uow, 
+	const result = await sql(uow,
 		`UPDATE grid_unit SET path = ? || substr(path, ?),
 			parent_id = CASE WHEN id = ? THEN ?::bigint ELSE parent_id END,
 			updated_at = now()
@@ -253,20 +277,21 @@ export async function deactivateUnit(uow: UnitOfWork, ref: UnitRef, cascade: boo
 	const unit = await loadUnit(uow, ref, 'Grid Unit', { forUpdate: true });
 	const [lo, hi] = subtreeBounds(unit.path);
 	if (!cascade) {
-		const { rows } = await sql(uow, 
-			`SELECT count(*)::int AS n FROM grid_unit WHERE parent_id = ? AND active`,
-			[unit.id],
+		// children sit one level down inside the path range: the (level, path) index answers this
+		const { rows } = await sql(uow,
+			`SELECT count(*)::int AS n FROM grid_unit WHERE level = ? AND path > ? AND path < ? AND active`,
+			[unit.level + 1, lo, hi],
 		);
 		if (rows[0].n > 0) {
 			throw new FieldError('Cascade', `${unit.code} still has ${rows[0].n} active child unit(s); deactivate them first, or switch on Cascade to deactivate the whole subtree`);
 		}
 	}
-	const { rows: done } = await sql(uow, 
+	const { rows: done } = await sql(uow,
 		`UPDATE grid_unit SET active = false, deactivated_at = now(), updated_at = now()
 		WHERE path >= ? AND path < ? AND active RETURNING id`,
 		[lo, hi],
 	);
-	const ended = await sql(uow, 
+	const ended = await sql(uow,
 		`UPDATE grid_assignment a SET valid_to = now(), updated_at = now()
 		FROM grid_unit u
 		WHERE a.unit_id = u.id AND u.path >= ? AND u.path < ?
@@ -291,7 +316,7 @@ export async function searchUnitChoices(
 	limit = 50,
 ): Promise<{ choices: UnitChoice[]; more: boolean }> {
 	const f = (filter ?? '').trim();
-	const { rows } = await sql(uow, 
+	const { rows } = await sql(uow,
 		`SELECT code, name, level FROM grid_unit
 		WHERE active AND (? = '' OR code LIKE ? OR name ILIKE ?)
 		ORDER BY code LIMIT ? OFFSET ?`,
