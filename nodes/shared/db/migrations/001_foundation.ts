@@ -141,10 +141,13 @@ export function foundation(schema: string, appRole: string): Knex.Migration {
 			await auditTable(knex, schema, 'settings', 'key', '');
 
 			await knex.raw(`
+				-- The role may have been created by a DBA already; only create it when missing.
 				DO $do$
 				BEGIN
-					CREATE ROLE "${appRole}" NOLOGIN;
-				EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+					IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${appRole}') THEN
+						CREATE ROLE "${appRole}" NOLOGIN;
+					END IF;
+				EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; -- created concurrently
 				END
 				$do$;
 				DO $do$
