@@ -27,9 +27,9 @@ describe('migrations', () => {
 		// three pools (distinct max sizes) racing to migrate the same empty database
 		await Promise.all(configs.map((c, i) => withDatabase({ ...c, maxConnections: 2 + i }, async () => undefined)));
 		const rows = await db.query<{ name: string }>(`SELECT name FROM grid.knex_migrations`);
-		expect(rows.map((r) => r.name)).toEqual(['001_foundation']);
+		expect(rows.map((r) => r.name)).toEqual(['001_foundation', '002_residents']);
 		const report = await testConnection(db.config());
-		expect(report).toMatchObject({ migrated: true, version: '001_foundation', keyMatches: true });
+		expect(report).toMatchObject({ migrated: true, version: '002_residents', keyMatches: true });
 		expect(report.message).toMatch(/Connected to PostgreSQL \d+/);
 	});
 

@@ -22,6 +22,10 @@ const PROVINCES = new Set([
 	'71', '81', '82',
 ]);
 
+export function isKnownProvince(twoDigits: string): boolean {
+	return PROVINCES.has(twoDigits);
+}
+
 export function parseSegmentWidths(value: unknown): SegmentWidths {
 	if (value === undefined || value === null || value === '') return DEFAULT_SEGMENT_WIDTHS;
 	const parts = String(value).split(/[,\s]+/).filter(Boolean).map(Number);

@@ -15,6 +15,7 @@ const FIELDS = [
 	['levelField', 'Level Field', 'level', 'optional level 1–5, checked against the code'],
 	['plannedHouseholdsField', 'Planned Households Field', 'plannedHouseholds', 'optional planned household count'],
 	['geojsonField', 'GeoJSON Field', 'geojson', 'optional GeoJSON boundary or point'],
+	['addressField', 'Address Field', 'address', 'optional postal address'],
 ] as const;
 
 export const description: INodeProperties[] = [
@@ -64,6 +65,7 @@ export const handler: OperationHandler<ReturnType<typeof checkNewUnit>, unknown>
 				level: json[f.levelField],
 				plannedHouseholds: json[f.plannedHouseholdsField],
 				geojson: json[f.geojsonField],
+				address: json[f.addressField],
 			},
 			env.widths,
 		);

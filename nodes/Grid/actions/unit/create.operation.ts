@@ -54,6 +54,14 @@ export const description: INodeProperties[] = [
 				description: 'Households the unit is planned for (a base grid typically 300–500)',
 			},
 			{
+				displayName: 'Address',
+				name: 'address',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. 蓬莱区登州街道钟楼北路12号',
+				description: 'Postal address of the unit (usually a building or compound), used to place persons pushed from above by their claimed address',
+			},
+			{
 				displayName: 'GeoJSON',
 				name: 'geojson',
 				type: 'json',
@@ -74,6 +82,7 @@ export const handler: OperationHandler<ReturnType<typeof checkNewUnit>, unknown>
 				parentCode: param(ctx, 'parentCode', i, 'Parent Code', ''),
 				plannedHouseholds: extra.plannedHouseholds,
 				geojson: extra.geojson,
+				address: extra.address,
 			},
 			env.widths,
 		);

@@ -1,9 +1,13 @@
 import type { Knex } from 'knex';
 import { foundation } from './001_foundation';
+import { residents } from './002_residents';
 
 /** Every migration this code knows, in order. Names are the schema's version history. */
 export function migrationList(schema: string, appRole: string): Array<{ name: string; migration: Knex.Migration }> {
-	return [{ name: '001_foundation', migration: foundation(schema, appRole) }];
+	return [
+		{ name: '001_foundation', migration: foundation(schema, appRole) },
+		{ name: '002_residents', migration: residents(schema, appRole) },
+	];
 }
 
 export class CodeMigrationSource implements Knex.MigrationSource<{ name: string; migration: Knex.Migration }> {

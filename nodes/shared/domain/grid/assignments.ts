@@ -238,6 +238,83 @@ export interface ResponsibleAnswer {
 	message: string;
 }
 
+/** The answer for one unit, as responsibleMany computes it. */
+export interface ResponsibleFound {
+	answeredById: number | null;
+	answeredByCode: string | null;
+	answeredByName: string | null;
+	answeredByLevel: Level | null;
+	role: Role | null;
+	staff: ResponsibleStaff[];
+	vacancies: ResponsibleAnswer['vacancies'];
+}
+
+/**
+ * Who answers for each of many units at a moment, in two queries: the chains of ancestors, and every
+ * current post on them. For each unit the nearest unit (itself first) with a responsible post answers.
+ */
+export async function responsibleMany(uow: UnitOfWork, unitIds: number[], at?: Date): Promise<Map<number, ResponsibleFound>> {
+	const when = (at ?? new Date()).toISOString();
+	const unique = [...new Set(unitIds)];
+	const result = new Map<number, ResponsibleFound>();
+	if (!unique.length) return result;
+	const { rows: targets } = await sql<{ id: number; path: string }>(uow, `SELECT id, path FROM grid_unit WHERE id = ANY(?::bigint[])`, [unique]);
+	const chains = new Map(targets.map((t) => [t.id, t.path.split('/').filter(Boolean).map(Number).reverse()]));
+	const allIds = [...new Set([...chains.values()].flat())];
+	const { rows: units } = await sql<{ id: number; code: string; name: string; level: Level; active: boolean }>(uow,
+		`SELECT id, code, name, level, active FROM grid_unit WHERE id = ANY(?::bigint[])`, [allIds]);
+	const unitById = new Map(units.map((u) => [u.id, u]));
+	const { rows: posts } = await sql<Record<string, unknown>>(uow,
+		`SELECT a.id AS assignment_id, a.unit_id, a.role, a.valid_from, s.id AS staff_id, s.name, s.staff_no, s.phone_masked
+		FROM grid_assignment a JOIN staff s ON s.id = a.staff_id
+		WHERE a.unit_id = ANY(?::bigint[]) AND s.active
+			AND a.valid_from <= ?::timestamptz AND (a.valid_to IS NULL OR a.valid_to > ?::timestamptz)
+		ORDER BY a.valid_from, a.id`,
+		[allIds, when, when]);
+	const postsByUnit = new Map<number, Array<Record<string, unknown>>>();
+	for (const p of posts) {
+		const list = postsByUnit.get(p.unit_id as number) ?? [];
+		list.push(p);
+		postsByUnit.set(p.unit_id as number, list);
+	}
+	for (const [id, chain] of chains) {
+		const vacancies: ResponsibleAnswer['vacancies'] = [];
+		let found: ResponsibleFound | undefined;
+		for (const uid of chain) {
+			const u = unitById.get(uid);
+			if (!u) break; // above the credential's scope: invisible
+			const roles = RESPONSIBLE_ROLES[u.level];
+			const here = u.active ? postsByUnit.get(uid) ?? [] : [];
+			const role = roles.find((r) => here.some((p) => p.role === r));
+			if (!role) {
+				vacancies.push({ code: u.code, name: u.name, level: u.level, lookedFor: roles.map((r) => ROLE_LABELS[r]) });
+				continue;
+			}
+			found = {
+				answeredById: u.id,
+				answeredByCode: u.code,
+				answeredByName: u.name,
+				answeredByLevel: u.level,
+				role,
+				staff: here.filter((p) => p.role === role).map((p) => ({
+					staffId: p.staff_id as number,
+					name: p.name as string,
+					staffNo: p.staff_no as string | null,
+					phone: p.phone_masked as string | null,
+					role,
+					roleLabel: ROLE_LABELS[role],
+					assignmentId: p.assignment_id as number,
+					since: p.valid_from as string,
+				})),
+				vacancies,
+			};
+			break;
+		}
+		result.set(id, found ?? { answeredById: null, answeredByCode: null, answeredByName: null, answeredByLevel: null, role: null, staff: [], vacancies });
+	}
+	return result;
+}
+
 /**
  * Who answers for a unit (or its ancestor at the given level) at a moment: the holders of the
  * most responsible role posted there. Vacant posts walk up the tree, and the answer says so.
@@ -247,69 +324,26 @@ export async function responsible(uow: UnitOfWork, ref: UnitRef, level?: Level, 
 	if (level !== undefined && level > unit.level) {
 		throw new FieldError('Level', `${unit.code} is a ${LEVEL_NAMES[unit.level as Level]} (level ${unit.level}); it has no ancestor at level ${level}`);
 	}
-	const when = (at ?? new Date()).toISOString();
 	const ids = unit.path.split('/').filter(Boolean).map(Number);
-	const chainIds = ids.slice(0, (level ?? unit.level));
-	const { rows: chain } = await sql(uow,
-		`SELECT id, code, name, level, active FROM grid_unit WHERE id = ANY(?::bigint[]) ORDER BY level DESC`,
-		[chainIds],
-	);
-	const start = chain[0] as { code: string; name: string; level: number };
-	const { rows: posts } = await sql(uow,
-		`SELECT a.id AS assignment_id, a.unit_id, a.role, a.valid_from, s.id AS staff_id, s.name, s.staff_no, s.phone_masked
-		FROM grid_assignment a JOIN staff s ON s.id = a.staff_id
-		WHERE a.unit_id = ANY(?::bigint[]) AND s.active
-			AND a.valid_from <= ?::timestamptz AND (a.valid_to IS NULL OR a.valid_to > ?::timestamptz)
-		ORDER BY a.valid_from, a.id`,
-		[chainIds, when, when],
-	);
-	const vacancies: ResponsibleAnswer['vacancies'] = [];
-	for (const u of chain as Array<{ id: number; code: string; name: string; level: Level; active: boolean }>) {
-		const roles = RESPONSIBLE_ROLES[u.level];
-		const here = (posts as Array<Record<string, unknown>>).filter((p) => p.unit_id === u.id && u.active);
-		const role = roles.find((r) => here.some((p) => p.role === r));
-		if (!role) {
-			vacancies.push({ code: u.code, name: u.name, level: u.level, lookedFor: roles.map((r) => ROLE_LABELS[r]) });
-			continue;
-		}
-		const staff = here.filter((p) => p.role === role).map((p) => ({
-			staffId: p.staff_id as number,
-			name: p.name as string,
-			staffNo: p.staff_no as string | null,
-			phone: p.phone_masked as string | null,
-			role,
-			roleLabel: ROLE_LABELS[role],
-			assignmentId: p.assignment_id as number,
-			since: p.valid_from as string,
-		}));
-		const vacant = vacancies.length > 0;
-		return {
-			unitCode: start.code,
-			unitName: start.name,
-			level: start.level as Level,
-			answeredByCode: u.code,
-			answeredByLevel: u.level,
-			vacant,
-			role,
-			roleLabel: ROLE_LABELS[role],
-			staff,
-			vacancies,
-			message: vacant
-				? `No one holds a responsible post at ${vacancies.map((v) => v.code).join(', ')}; ${ROLE_LABELS[role]} of ${u.code} (${u.name}) answers`
-				: `${ROLE_LABELS[role]} of ${u.code} (${u.name}) answers`,
-		};
-	}
-	return {
+	const startId = ids[(level ?? unit.level) - 1];
+	const start = startId === unit.id ? unit : (await loadUnit(uow, { id: startId }, 'Grid Unit'));
+	const found = (await responsibleMany(uow, [startId], at)).get(startId)!;
+	const vacant = found.vacancies.length > 0;
+	const base = {
 		unitCode: start.code,
 		unitName: start.name,
 		level: start.level as Level,
-		answeredByCode: null,
-		answeredByLevel: null,
-		vacant: true,
-		role: null,
-		roleLabel: null,
-		staff: [],
-		vacancies,
-		message: `No one holds a responsible post at ${start.code} or any unit above it${uow.scopeCode ? ` within this credential's scope ${uow.scopeCode}` : ''}`,
+		answeredByCode: found.answeredByCode,
+		answeredByLevel: found.answeredByLevel,
+		vacant,
+		role: found.role,
+		roleLabel: found.role ? ROLE_LABELS[found.role] : null,
+		staff: found.staff,
+		vacancies: found.vacancies,
 	};
+	if (!found.role) {
+		return { ...base, vacant: true, message: `No one holds a responsible post at ${start.code} or any unit above it${uow.scopeCode ? ` within this credential's scope ${uow.scopeCode}` : ''}` };
+	}
+	const who = `${ROLE_LABELS[found.role]} of ${found.answeredByCode} (${found.answeredByName}) answers`;
+	return { ...base, message: vacant ? `No one holds a responsible post at ${found.vacancies.map((v) => v.code).join(', ')}; ${who}` : who };
 }

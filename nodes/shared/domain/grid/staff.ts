@@ -1,9 +1,10 @@
 import { sql } from '../../db/sql';
 import { FieldError } from '../../validation/errors';
-import { type Phone, maskPhone } from '../../validation/phone';
+import type { Phone } from '../../validation/phone';
 import { writeAudit } from '../audit';
 import type { Outcome, UnitOfWork } from '../context';
-import { decrypt, encrypt, lookupHash } from '../personalData';
+import { decrypt } from '../personalData';
+import { protectPhone } from '../protect';
 import { ROLE_LABELS, type Role } from './roles';
 import { loadUnit, loadUnits } from './unitLookup';
 import { type UnitRef, subtreeBounds } from './unitRecord';
@@ -64,15 +65,6 @@ const STAFF_COLUMNS = `s.id, s.staff_no, s.name, s.unit_id, su.code AS unit_code
 
 function describeStaff(ref: StaffRef) {
 	return 'id' in ref ? `#${ref.id}` : `number ${ref.staffNo}`;
-}
-
-function protectPhone(uow: UnitOfWork, phone: Phone | undefined) {
-	if (!phone) return { hash: null, enc: null, masked: null };
-	return {
-		hash: lookupHash(uow.keys, 'phone', phone.normalized),
-		enc: encrypt(uow.keys, phone.normalized),
-		masked: maskPhone(phone.normalized),
-	};
 }
 
 async function toRecords(uow: UnitOfWork, rows: StaffRow[], reveal: boolean): Promise<StaffRecord[]> {
@@ -140,7 +132,7 @@ export async function createStaff(uow: UnitOfWork, inputs: NewStaff[]): Promise<
 
 	const good = inputs.map((s, i) => ({ s, i })).filter(({ i }) => !errors.has(i));
 	if (!good.length) return outcomes;
-	const phones = good.map(({ s }) => protectPhone(uow, s.phone));
+	const phones = good.map(({ s }) => protectPhone(uow.keys, s.phone));
 	const { rows } = await sql(uow,
 		`WITH ins AS (
 			INSERT INTO staff (staff_no, name, unit_id, phone_hash, phone_enc, phone_masked, home_agency)
@@ -201,7 +193,7 @@ export async function updateStaff(uow: UnitOfWork, ref: StaffRef, changes: Staff
 	if (changes.staffNo !== undefined) set.staff_no = changes.staffNo;
 	if (changes.unit !== undefined) set.unit_id = (await loadUnit(uow, changes.unit, 'Grid Unit')).id;
 	if (changes.phone !== undefined) {
-		const p = protectPhone(uow, changes.phone ?? undefined);
+		const p = protectPhone(uow.keys, changes.phone ?? undefined);
 		Object.assign(set, { phone_hash: p.hash, phone_enc: p.enc, phone_masked: p.masked });
 	}
 	if (Object.keys(set).length) {

@@ -1,6 +1,6 @@
 import { FieldError, describeValue } from '../../validation/errors';
 import { LEVEL_NAMES, type Level, type SegmentWidths, gridCode } from '../../validation/gridCode';
-import { integer, requiredText } from '../../validation/text';
+import { integer, requiredText, text } from '../../validation/text';
 import type { NewUnit } from './units';
 
 export interface RawUnit {
@@ -10,6 +10,7 @@ export interface RawUnit {
 	level?: unknown;
 	plannedHouseholds?: unknown;
 	geojson?: unknown;
+	address?: unknown;
 }
 
 const GEOJSON_TYPES = ['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection', 'Feature', 'FeatureCollection'];
@@ -49,5 +50,6 @@ export function checkNewUnit(raw: RawUnit, widths: SegmentWidths): NewUnit {
 		parentCode,
 		plannedHouseholds: integer(raw.plannedHouseholds, 'Planned Households', { min: 0, max: 1_000_000 }),
 		geojson: geojson(raw.geojson),
+		address: text(raw.address, { field: 'Address', max: 300 }),
 	};
 }

@@ -10,6 +10,7 @@ export interface UnitRecord {
 	parentCode: string | null;
 	plannedHouseholds: number | null;
 	geojson: unknown;
+	address: string | null;
 	active: boolean;
 	createdAt: string;
 	updatedAt: string;
@@ -18,7 +19,7 @@ export interface UnitRecord {
 
 /** Columns for SELECT ... FROM grid_unit u LEFT JOIN grid_unit p ON p.id = u.parent_id */
 export const UNIT_COLUMNS = `u.id, u.code, u.name, u.level, u.path, p.code AS parent_code, u.planned_households,
-	u.geojson, u.active, u.created_at, u.updated_at, u.deactivated_at`;
+	u.geojson, u.address, u.active, u.created_at, u.updated_at, u.deactivated_at`;
 
 export interface UnitRow {
 	id: number;
@@ -29,6 +30,7 @@ export interface UnitRow {
 	parent_code: string | null;
 	planned_households: number | null;
 	geojson: unknown;
+	address: string | null;
 	active: boolean;
 	created_at: string;
 	updated_at: string;
@@ -45,6 +47,7 @@ export function toUnitRecord(r: UnitRow): UnitRecord {
 		parentCode: r.parent_code,
 		plannedHouseholds: r.planned_households,
 		geojson: r.geojson ?? null,
+		address: r.address ?? null,
 		active: r.active,
 		createdAt: r.created_at,
 		updatedAt: r.updated_at,

@@ -15,6 +15,8 @@ export interface NewUnit {
 	parentCode?: string;
 	plannedHouseholds?: number;
 	geojson?: unknown;
+	/** Postal address, used to resolve claimed addresses to units. */
+	address?: string;
 }
 
 const INSERT_CHUNK = 10_000;
@@ -135,11 +137,11 @@ export async function createUnits(uow: UnitOfWork, inputs: NewUnit[]): Promise<A
 			const parents = chunk.map(({ u }) => (u.parentCode ? placed.get(u.parentCode)! : null));
 			const { rows: inserted } = await sql<{ id: number; code: string }>(
 				uow,
-				`INSERT INTO grid_unit (id, code, name, level, parent_id, path, planned_households, geojson)
-				SELECT t.id, t.code, t.name, ?, t.parent_id, t.parent_path || t.id || '/', t.planned, t.geo::jsonb
+				`INSERT INTO grid_unit (id, code, name, level, parent_id, path, planned_households, geojson, address)
+				SELECT t.id, t.code, t.name, ?, t.parent_id, t.parent_path || t.id || '/', t.planned, t.geo::jsonb, t.address
 				FROM (
 					SELECT nextval('grid_unit_id_seq') AS id, u.*
-					FROM unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::int[], ?::text[]) AS u(code, name, parent_id, parent_path, planned, geo)
+					FROM unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::int[], ?::text[], ?::text[]) AS u(code, name, parent_id, parent_path, planned, geo, address)
 				) t
 				RETURNING id, code`,
 				[
@@ -150,6 +152,7 @@ export async function createUnits(uow: UnitOfWork, inputs: NewUnit[]): Promise<A
 					parents.map((p) => p?.path ?? '/'),
 					chunk.map(({ u }) => u.plannedHouseholds ?? null),
 					chunk.map(({ u }) => (u.geojson === undefined || u.geojson === null ? null : JSON.stringify(u.geojson))),
+					chunk.map(({ u }) => u.address ?? null),
 				],
 			);
 			for (const r of inserted) {
@@ -168,6 +171,7 @@ export async function createUnits(uow: UnitOfWork, inputs: NewUnit[]): Promise<A
 						parentCode: u.parentCode ?? null,
 						plannedHouseholds: u.plannedHouseholds ?? null,
 						geojson: u.geojson ?? null,
+						address: u.address ?? null,
 						active: true,
 						createdAt: now,
 						updatedAt: now,

@@ -1,0 +1,150 @@
+import type { Knex } from 'knex';
+import { auditTable } from './001_foundation';
+
+/**
+ * Households, the resident registry with protected identity documents and phones, health status
+ * with history, observations, moves, and exposures for contact tracing.
+ */
+export function residents(schema: string, appRole: string): Knex.Migration {
+	const s = `"${schema}"`;
+	// Rows are visible when their unit is: unscoped credentials skip the lookup entirely.
+	const unitVisible = (col: string) =>
+		`(current_setting('grid.scope_path', true) = '/' OR EXISTS (SELECT 1 FROM ${s}.grid_unit u WHERE u.id = ${col}))`;
+	return {
+		async up(knex) {
+			await knex.raw(`
+				ALTER TABLE ${s}.grid_unit ADD COLUMN address text;
+				CREATE INDEX grid_unit_address_idx ON ${s}.grid_unit (address text_pattern_ops) WHERE address IS NOT NULL;
+
+				CREATE TABLE ${s}.household (
+					id bigserial PRIMARY KEY,
+					unit_id bigint NOT NULL CONSTRAINT household_unit_fk REFERENCES ${s}.grid_unit(id),
+					unit_no text,
+					room_no text NOT NULL CHECK (char_length(room_no) BETWEEN 1 AND 50),
+					facts jsonb NOT NULL DEFAULT '{}'::jsonb,
+					active boolean NOT NULL DEFAULT true,
+					created_at timestamptz NOT NULL DEFAULT now(),
+					updated_at timestamptz NOT NULL DEFAULT now()
+				);
+				CREATE UNIQUE INDEX household_address_unique ON ${s}.household (unit_id, coalesce(unit_no, ''), room_no);
+
+				CREATE TABLE ${s}.resident (
+					id bigserial PRIMARY KEY,
+					household_id bigint CONSTRAINT resident_household_fk REFERENCES ${s}.household(id),
+					-- the building lived in; for an unregistered person, the unit where they were met
+					unit_id bigint NOT NULL CONSTRAINT resident_unit_fk REFERENCES ${s}.grid_unit(id),
+					registered boolean NOT NULL DEFAULT true,
+					name text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 100),
+					doc_type text,
+					doc_hash text,
+					doc_masked text,
+					doc_last4 text,
+					doc_enc text,
+					phone_hash text,
+					phone_enc text,
+					phone_masked text,
+					birth_year smallint,
+					sex char(1) CHECK (sex IN ('M', 'F')),
+					relation text,
+					tags text[] NOT NULL DEFAULT '{}',
+					health_status text NOT NULL DEFAULT 'normal',
+					health_since timestamptz NOT NULL DEFAULT now(),
+					quarantine_ends_at timestamptz,
+					active boolean NOT NULL DEFAULT true,
+					inactive_reason text,
+					created_at timestamptz NOT NULL DEFAULT now(),
+					updated_at timestamptz NOT NULL DEFAULT now()
+				);
+				CREATE UNIQUE INDEX resident_doc_unique ON ${s}.resident (doc_hash) WHERE doc_hash IS NOT NULL;
+				CREATE INDEX resident_phone_idx ON ${s}.resident (phone_hash) WHERE phone_hash IS NOT NULL;
+				CREATE INDEX resident_unit_idx ON ${s}.resident (unit_id);
+				CREATE INDEX resident_household_idx ON ${s}.resident (household_id);
+				CREATE INDEX resident_tags_idx ON ${s}.resident USING gin (tags);
+				CREATE INDEX resident_status_idx ON ${s}.resident (health_status, unit_id);
+				CREATE INDEX resident_quarantine_idx ON ${s}.resident (quarantine_ends_at) WHERE quarantine_ends_at IS NOT NULL;
+				CREATE INDEX resident_birth_idx ON ${s}.resident (birth_year);
+				CREATE INDEX resident_name_idx ON ${s}.resident (name text_pattern_ops);
+				CREATE INDEX resident_last4_idx ON ${s}.resident (doc_last4, name);
+
+				CREATE TABLE ${s}.health_status_history (
+					id bigserial PRIMARY KEY,
+					resident_id bigint NOT NULL REFERENCES ${s}.resident(id),
+					unit_id bigint NOT NULL REFERENCES ${s}.grid_unit(id),
+					status text NOT NULL,
+					previous_status text,
+					reason text,
+					started_at timestamptz NOT NULL,
+					ended_at timestamptz,
+					quarantine_ends_at timestamptz,
+					created_at timestamptz NOT NULL DEFAULT now()
+				);
+				CREATE INDEX health_status_history_resident_idx ON ${s}.health_status_history (resident_id, started_at);
+
+				CREATE TABLE ${s}.resident_move (
+					id bigserial PRIMARY KEY,
+					resident_id bigint NOT NULL REFERENCES ${s}.resident(id),
+					from_household_id bigint REFERENCES ${s}.household(id),
+					to_household_id bigint REFERENCES ${s}.household(id),
+					from_unit_id bigint NOT NULL REFERENCES ${s}.grid_unit(id),
+					unit_id bigint NOT NULL REFERENCES ${s}.grid_unit(id),
+					reason text,
+					moved_at timestamptz NOT NULL DEFAULT now()
+				);
+				CREATE INDEX resident_move_resident_idx ON ${s}.resident_move (resident_id, moved_at);
+
+				CREATE TABLE ${s}.health_observation (
+					id bigserial PRIMARY KEY,
+					resident_id bigint NOT NULL REFERENCES ${s}.resident(id),
+					unit_id bigint NOT NULL REFERENCES ${s}.grid_unit(id),
+					observed_at timestamptz NOT NULL,
+					temperature_c numeric(4, 1) CHECK (temperature_c BETWEEN 34.0 AND 43.0),
+					fever boolean NOT NULL DEFAULT false,
+					symptoms text[] NOT NULL DEFAULT '{}',
+					source text NOT NULL,
+					recorded_by text,
+					note text,
+					created_at timestamptz NOT NULL DEFAULT now(),
+					CHECK (temperature_c IS NOT NULL OR cardinality(symptoms) > 0)
+				);
+				CREATE INDEX health_observation_resident_idx ON ${s}.health_observation (resident_id, observed_at);
+				CREATE INDEX health_observation_unit_idx ON ${s}.health_observation (unit_id, observed_at);
+
+				CREATE TABLE ${s}.exposure (
+					id bigserial PRIMARY KEY,
+					resident_a bigint NOT NULL REFERENCES ${s}.resident(id),
+					resident_b bigint NOT NULL REFERENCES ${s}.resident(id),
+					occurred_at timestamptz NOT NULL,
+					unit_id bigint NOT NULL REFERENCES ${s}.grid_unit(id),
+					kind text NOT NULL,
+					note text,
+					created_at timestamptz NOT NULL DEFAULT now(),
+					CHECK (resident_a <> resident_b)
+				);
+				-- the trace walks exposures from either side, within a time window
+				CREATE INDEX exposure_a_idx ON ${s}.exposure (resident_a, occurred_at) INCLUDE (resident_b, kind, unit_id);
+				CREATE INDEX exposure_b_idx ON ${s}.exposure (resident_b, occurred_at) INCLUDE (resident_a, kind, unit_id);
+
+				GRANT SELECT, INSERT, UPDATE, DELETE ON ${s}.household, ${s}.resident, ${s}.health_status_history,
+					${s}.resident_move, ${s}.health_observation, ${s}.exposure TO "${appRole}";
+				GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO "${appRole}";
+			`);
+			for (const table of ['household', 'resident', 'health_status_history', 'resident_move', 'health_observation', 'exposure']) {
+				await knex.raw(`
+					ALTER TABLE ${s}.${table} ENABLE ROW LEVEL SECURITY;
+					CREATE POLICY ${table}_scope ON ${s}.${table} TO "${appRole}"
+						USING ${unitVisible('unit_id')} WITH CHECK ${unitVisible('unit_id')};
+				`);
+			}
+			const hidden = ['doc_hash', 'doc_enc', 'phone_hash', 'phone_enc'];
+			await auditTable(knex, schema, 'household', 'id', 'unit_id');
+			await auditTable(knex, schema, 'resident', 'id', 'unit_id', hidden);
+			await auditTable(knex, schema, 'health_observation', 'id', 'unit_id');
+			await auditTable(knex, schema, 'exposure', 'id', 'unit_id');
+			await auditTable(knex, schema, 'resident_move', 'id', 'unit_id');
+			await auditTable(knex, schema, 'health_status_history', 'id', 'unit_id');
+		},
+		async down() {
+			throw new Error('The residents migration cannot be undone; drop the schema instead.');
+		},
+	};
+}
