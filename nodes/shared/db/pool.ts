@@ -35,11 +35,13 @@ function typeParsers() {
 		const n = Number(v);
 		return Number.isSafeInteger(n) ? n : v;
 	};
+	const bigintArray = pg.types.getTypeParser(1016 as never, 'text') as (v: string) => Array<string | null>;
 	return {
 		getTypeParser(oid: number, format?: 'text' | 'binary') {
 			if (format === undefined || format === 'text') {
 				switch (oid) {
 					case 20: return bigint;
+					case 1016: return (v: string) => bigintArray(v).map((x) => (x === null ? null : bigint(x)));
 					case 1700: return (v: string) => Number(v);
 					case 1184: return (v: string) => tz(v).toISOString();
 					case 1114: return (v: string) => ts(v).toISOString();

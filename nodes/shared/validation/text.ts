@@ -93,3 +93,8 @@ export function oneOf<T extends string>(value: unknown, field: string, allowed: 
 	if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
 	throw new FieldError(field, `${field} must be one of ${allowed.join(', ')}; got ${describeValue(value)}`);
 }
+
+/** Addresses are compared without spaces and punctuation, so "钟楼北路 12号" and "钟楼北路12号" agree. */
+export function normalizeAddress(a: string): string {
+	return a.replace(/[\s，,。.、\-—()（）]/g, '');
+}

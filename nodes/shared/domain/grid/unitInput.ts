@@ -1,6 +1,6 @@
 import { FieldError, describeValue } from '../../validation/errors';
 import { LEVEL_NAMES, type Level, type SegmentWidths, gridCode } from '../../validation/gridCode';
-import { integer, requiredText, text } from '../../validation/text';
+import { integer, normalizeAddress, requiredText, text } from '../../validation/text';
 import type { NewUnit } from './units';
 
 export interface RawUnit {
@@ -31,6 +31,11 @@ function geojson(value: unknown): unknown {
 	return v;
 }
 
+function normalizedAddress(value: unknown): string | undefined {
+	const a = text(value, { field: 'Address', max: 300 });
+	return a === undefined ? undefined : normalizeAddress(a) || undefined;
+}
+
 /** Checks the shape of one unit to create: code pattern, level, name, counts. */
 export function checkNewUnit(raw: RawUnit, widths: SegmentWidths): NewUnit {
 	const { code, level } = gridCode(raw.code, 'Code', widths);
@@ -50,6 +55,6 @@ export function checkNewUnit(raw: RawUnit, widths: SegmentWidths): NewUnit {
 		parentCode,
 		plannedHouseholds: integer(raw.plannedHouseholds, 'Planned Households', { min: 0, max: 1_000_000 }),
 		geojson: geojson(raw.geojson),
-		address: text(raw.address, { field: 'Address', max: 300 }),
+		address: normalizedAddress(raw.address),
 	};
 }
