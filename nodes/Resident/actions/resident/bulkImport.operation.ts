@@ -1,0 +1,59 @@
+import type { INodeProperties } from 'n8n-workflow';
+import { type NewResident, type RawResident, checkResident } from '../../../shared/domain/resident/residentInput';
+import { saveResidents } from '../../../shared/domain/resident/residents';
+import type { OperationHandler, ReadEnv } from '../../../shared/n8n/executeLoop';
+import { param } from '../../../shared/n8n/params';
+import { FieldError } from '../../../shared/validation/errors';
+import { type ResidentOptions, options } from './save.operation';
+
+const show = { show: { resource: ['resident'], operation: ['bulkImport'] } };
+
+const FIELDS = [
+	'name', 'documentType', 'documentNumber', 'phone', 'buildingCode', 'unitNo', 'roomNo', 'householdId',
+	'relation', 'tags', 'healthStatus', 'quarantineEndsAt', 'birthYear', 'sex',
+] as const;
+
+export const description: INodeProperties[] = [
+	{
+		displayName: `Each input item is one resident, read from its fields: ${FIELDS.join(', ')}. The whole batch is checked first (a document given twice names both items); then households are found or created and residents written in bulk.`,
+		name: 'bulkNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: show,
+	},
+	{
+		displayName: 'Mode',
+		name: 'importMode',
+		type: 'options',
+		options: [
+			{ name: 'Create', value: 'create', description: 'Refuse residents whose document is already registered' },
+			{ name: 'Create or Update', value: 'upsert', description: 'Create a new record, or update the current one if it already exists (upsert)' },
+		],
+		default: 'upsert',
+		description: 'What to do with residents already in the registry',
+		displayOptions: show,
+	},
+];
+
+interface ImportInput {
+	r: NewResident;
+	o: ResidentOptions;
+	mode: 'create' | 'upsert';
+}
+
+export const handler: OperationHandler<ImportInput, unknown> = {
+	read(ctx, i, env: ReadEnv) {
+		const json = env.items[i].json;
+		if (json === null || typeof json !== 'object') throw new FieldError('Item', 'the item has no JSON object to import');
+		const o = options(ctx, env);
+		const cache = env as ReadEnv & { importMode?: 'create' | 'upsert' };
+		cache.importMode ??= param<'create' | 'upsert'>(ctx, 'importMode', 0, 'Mode', 'upsert');
+		const raw = Object.fromEntries(FIELDS.map((f) => [f, json[f]])) as RawResident;
+		return { r: checkResident(raw, { widths: env.widths, allowCustomTags: !!o.allowCustomTags }), o, mode: cache.importMode };
+	},
+	runBatch(uow, inputs) {
+		// mode and options are read once per execution, so every input carries the same ones
+		const { o, mode } = inputs[0];
+		return saveResidents(uow, inputs.map((x) => x.r), { mode, matchPhoneAndName: !!o.matchPhoneAndName, storeFullDocument: !!o.storeFullDocument });
+	},
+};
