@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import type { OperationHandler } from '../../shared/n8n/executeLoop';
+import type { HandlerTable } from '../../shared/n8n/router';
 import { optionsCollection } from '../../shared/n8n/descriptions';
 import * as unitCreate from './unit/create.operation';
 import * as unitBulkImport from './unit/bulkImport.operation';
@@ -16,10 +16,7 @@ import * as staffAssign from './staff/assign.operation';
 import * as staffUnassign from './staff/unassign.operation';
 import * as staffResponsible from './staff/responsible.operation';
 
-// Each operation has its own input type; the router only passes them through.
-type AnyHandler = OperationHandler<any, unknown>;
-
-export const handlers: Record<string, Record<string, AnyHandler>> = {
+export const handlers: HandlerTable = {
 	unit: {
 		create: unitCreate.handler,
 		bulkImport: unitBulkImport.handler,

@@ -1,5 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
-import type { OperationHandler } from '../../shared/n8n/executeLoop';
+import type { HandlerTable } from '../../shared/n8n/router';
 import { optionsCollection } from '../../shared/n8n/descriptions';
 import * as household from './household/household.operation';
 import * as save from './resident/save.operation';
@@ -11,10 +11,7 @@ import * as observation from './observation/observation.operation';
 import * as verification from './verification/verification.operation';
 import * as exposure from './exposure/exposure.operation';
 
-// Each operation has its own input type; the router only passes them through.
-type AnyHandler = OperationHandler<any, unknown>;
-
-export const handlers: Record<string, Record<string, AnyHandler>> = {
+export const handlers: HandlerTable = {
 	household: { create: household.createHandler, get: household.getHandler, list: household.listHandler, update: household.updateHandler },
 	resident: {
 		create: save.createHandler,
