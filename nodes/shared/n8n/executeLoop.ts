@@ -13,6 +13,8 @@ import { errorJson, toNodeError } from './errors';
 export type OperationHandler<TIn, TOut> = {
 	/** Reads and checks one item's parameters. Throws FieldError; writes nothing. */
 	read: (ctx: IExecuteFunctions, itemIndex: number, env: ReadEnv) => TIn;
+	/** For operations that read item fields: the item key to name instead of a field's label. */
+	itemField?: (label: string, env: ReadEnv) => string | undefined;
 } & (
 	| { runBatch: (uow: UnitOfWork, inputs: TIn[]) => Promise<Array<Outcome<TOut>>> }
 	| { runEach: (uow: UnitOfWork, input: TIn) => Promise<TOut | TOut[]> }
@@ -57,13 +59,17 @@ export async function runOperation<TIn, TOut>(ctx: IExecuteFunctions, handler: O
 
 	const config = configFromCredential(await ctx.getCredentials(CREDENTIAL_NAME));
 	const env: ReadEnv = { items, widths: config.segmentWidths };
+	const rename = (e: unknown) => {
+		if (e instanceof FieldError && handler.itemField) e.field = handler.itemField(e.field, env) ?? e.field;
+		return e;
+	};
 	const inputs: Array<{ index: number; input: TIn }> = [];
 	const errors = new Map<number, Error>();
 	for (let i = 0; i < items.length; i++) {
 		try {
 			inputs.push({ index: i, input: handler.read(ctx, i, env) });
 		} catch (error) {
-			if (!continueOnFail) throw toNodeError(node, error, i);
+			if (!continueOnFail) throw toNodeError(node, rename(error), i);
 			errors.set(i, error as Error);
 		}
 	}
@@ -77,7 +83,11 @@ export async function runOperation<TIn, TOut>(ctx: IExecuteFunctions, handler: O
 					outcomes.forEach((o, k) => {
 						const index = inputs[k].index;
 						if (o.ok) results.set(index, o.value);
-						else errors.set(index, o.error);
+						else {
+							// the domain counted positions among the items that reached it
+							o.error.renumber?.((position) => inputs[position].index);
+							errors.set(index, o.error);
+						}
 					});
 					if (!continueOnFail) {
 						const first = inputs.find((x) => errors.has(x.index));
@@ -99,7 +109,7 @@ export async function runOperation<TIn, TOut>(ctx: IExecuteFunctions, handler: O
 			});
 		} catch (error) {
 			const itemIndex = (error as FieldError).itemIndex;
-			if (!continueOnFail) throw toNodeError(node, error, itemIndex);
+			if (!continueOnFail) throw toNodeError(node, rename(error), itemIndex);
 			// The whole unit of work failed (server down, key mismatch): every item reports it.
 			results.clear();
 			for (const { index } of inputs) errors.set(index, error as Error);
@@ -107,6 +117,7 @@ export async function runOperation<TIn, TOut>(ctx: IExecuteFunctions, handler: O
 	}
 
 	const out: INodeExecutionData[] = [];
+	for (const e of errors.values()) rename(e);
 	for (let i = 0; i < items.length; i++) {
 		if (errors.has(i)) out.push({ json: errorJson(errors.get(i), i), pairedItem: { item: i } });
 		else if (results.has(i)) out.push(...toItems(results.get(i), i));

@@ -3,11 +3,16 @@
  * the n8n layer adds the item index and turns them into NodeOperationError.
  */
 export class FieldError extends Error {
-	readonly field: string;
+	field: string;
 	/** Index of the input item, filled in once the error is attributed to an item. */
 	itemIndex?: number;
 	/** Further items involved (e.g. the first item carrying a duplicate code). */
 	relatedItems?: number[];
+	/**
+	 * Set when the message names other items of the batch by their position in the inputs a domain
+	 * function received; the execute loop calls it to speak of the user's item numbers instead.
+	 */
+	renumber?: (toItem: (position: number) => number) => void;
 
 	constructor(field: string, message: string, itemIndex?: number) {
 		super(message);
@@ -15,6 +20,21 @@ export class FieldError extends Error {
 		this.field = field;
 		this.itemIndex = itemIndex;
 	}
+}
+
+/**
+ * An error whose message names items of the batch by position: `text` renders it for given numbers.
+ * Positions are item numbers when every item reached the domain, and are renumbered otherwise.
+ */
+export function batchError(field: string, positions: number[], text: (...items: number[]) => string): FieldError {
+	const e = new FieldError(field, text(...positions));
+	e.relatedItems = positions.slice(0, -1);
+	e.renumber = (toItem) => {
+		const items = positions.map(toItem);
+		e.message = text(...items);
+		e.relatedItems = items.slice(0, -1);
+	};
+	return e;
 }
 
 /** A failure that is not tied to one item: connection, configuration, key mismatch. */

@@ -46,7 +46,21 @@ export const description: INodeProperties[] = [
 
 type Names = Record<(typeof FIELDS)[number][0], string>;
 
+const LABELS: Record<string, (typeof FIELDS)[number][0]> = {
+	Code: 'codeField',
+	Name: 'nameField',
+	'Parent Code': 'parentCodeField',
+	Level: 'levelField',
+	'Planned Households': 'plannedHouseholdsField',
+	GeoJSON: 'geojsonField',
+	Address: 'addressField',
+};
+
 export const handler: OperationHandler<ReturnType<typeof checkNewUnit>, unknown> = {
+	itemField: (label, env) => {
+		const names = (env as typeof env & { unitFieldNames?: Names }).unitFieldNames;
+		return names && LABELS[label] ? names[LABELS[label]] : undefined;
+	},
 	read(ctx, i, env) {
 		// Read once per execution: the names are the same for every item.
 		const cache = env as typeof env & { unitFieldNames?: Names };

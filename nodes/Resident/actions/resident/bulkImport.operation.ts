@@ -41,7 +41,25 @@ interface ImportInput {
 	mode: 'create' | 'upsert';
 }
 
+const ITEM_KEYS: Record<string, (typeof FIELDS)[number]> = {
+	Name: 'name',
+	'Document Type': 'documentType',
+	'Document Number': 'documentNumber',
+	Phone: 'phone',
+	'Building Code': 'buildingCode',
+	'Unit Number': 'unitNo',
+	'Room Number': 'roomNo',
+	'Household ID': 'householdId',
+	Relation: 'relation',
+	Tags: 'tags',
+	'Health Status': 'healthStatus',
+	'Quarantine Ends At': 'quarantineEndsAt',
+	'Birth Year': 'birthYear',
+	Sex: 'sex',
+};
+
 export const handler: OperationHandler<ImportInput, unknown> = {
+	itemField: (label) => ITEM_KEYS[label],
 	read(ctx, i, env: ReadEnv) {
 		const json = env.items[i].json;
 		if (json === null || typeof json !== 'object') throw new FieldError('Item', 'the item has no JSON object to import');

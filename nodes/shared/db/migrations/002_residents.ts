@@ -59,12 +59,40 @@ export function residents(schema: string, appRole: string): Knex.Migration {
 				CREATE INDEX resident_phone_idx ON ${s}.resident (phone_hash) WHERE phone_hash IS NOT NULL;
 				CREATE INDEX resident_unit_idx ON ${s}.resident (unit_id);
 				CREATE INDEX resident_household_idx ON ${s}.resident (household_id);
-				CREATE INDEX resident_tags_idx ON ${s}.resident USING gin (tags);
 				CREATE INDEX resident_status_idx ON ${s}.resident (health_status, unit_id);
 				CREATE INDEX resident_quarantine_idx ON ${s}.resident (quarantine_ends_at) WHERE quarantine_ends_at IS NOT NULL;
 				CREATE INDEX resident_birth_idx ON ${s}.resident (birth_year);
 				CREATE INDEX resident_name_idx ON ${s}.resident (name text_pattern_ops);
 				CREATE INDEX resident_last4_idx ON ${s}.resident (doc_last4, name);
+
+				-- One row per tag: text equality is leakproof, so this index serves tag filters even
+				-- under row-level security (the array operators on resident.tags are not, and cannot).
+				CREATE TABLE ${s}.resident_tag (
+					tag text NOT NULL,
+					resident_id bigint NOT NULL REFERENCES ${s}.resident(id),
+					unit_id bigint NOT NULL,
+					PRIMARY KEY (tag, resident_id)
+				);
+				CREATE INDEX resident_tag_resident_idx ON ${s}.resident_tag (resident_id);
+				CREATE FUNCTION ${s}.sync_resident_tags() RETURNS trigger LANGUAGE plpgsql AS $f$
+				BEGIN
+					IF TG_OP = 'UPDATE' THEN
+						DELETE FROM ${s}.resident_tag t USING new_rows n, old_rows o
+						WHERE o.id = n.id AND t.resident_id = n.id AND (n.tags IS DISTINCT FROM o.tags OR n.unit_id <> o.unit_id);
+						INSERT INTO ${s}.resident_tag (tag, resident_id, unit_id)
+						SELECT DISTINCT x.tag, n.id, n.unit_id FROM new_rows n JOIN old_rows o ON o.id = n.id CROSS JOIN unnest(n.tags) AS x(tag)
+						WHERE n.tags IS DISTINCT FROM o.tags OR n.unit_id <> o.unit_id;
+					ELSE
+						INSERT INTO ${s}.resident_tag (tag, resident_id, unit_id)
+						SELECT DISTINCT x.tag, n.id, n.unit_id FROM new_rows n CROSS JOIN unnest(n.tags) AS x(tag);
+					END IF;
+					RETURN NULL;
+				END
+				$f$;
+				CREATE TRIGGER resident_tags_insert AFTER INSERT ON ${s}.resident REFERENCING NEW TABLE AS new_rows
+					FOR EACH STATEMENT EXECUTE FUNCTION ${s}.sync_resident_tags();
+				CREATE TRIGGER resident_tags_update AFTER UPDATE ON ${s}.resident REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+					FOR EACH STATEMENT EXECUTE FUNCTION ${s}.sync_resident_tags();
 
 				CREATE TABLE ${s}.health_status_history (
 					id bigserial PRIMARY KEY,
@@ -124,11 +152,11 @@ export function residents(schema: string, appRole: string): Knex.Migration {
 				CREATE INDEX exposure_a_idx ON ${s}.exposure (resident_a, occurred_at) INCLUDE (resident_b, kind, unit_id);
 				CREATE INDEX exposure_b_idx ON ${s}.exposure (resident_b, occurred_at) INCLUDE (resident_a, kind, unit_id);
 
-				GRANT SELECT, INSERT, UPDATE, DELETE ON ${s}.household, ${s}.resident, ${s}.health_status_history,
+				GRANT SELECT, INSERT, UPDATE, DELETE ON ${s}.household, ${s}.resident, ${s}.resident_tag, ${s}.health_status_history,
 					${s}.resident_move, ${s}.health_observation, ${s}.exposure TO "${appRole}";
 				GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${s} TO "${appRole}";
 			`);
-			for (const table of ['household', 'resident', 'health_status_history', 'resident_move', 'health_observation', 'exposure']) {
+			for (const table of ['household', 'resident', 'resident_tag', 'health_status_history', 'resident_move', 'health_observation', 'exposure']) {
 				await knex.raw(`
 					ALTER TABLE ${s}.${table} ENABLE ROW LEVEL SECURITY;
 					CREATE POLICY ${table}_scope ON ${s}.${table} TO "${appRole}"

@@ -1,5 +1,5 @@
 import { sql } from '../../db/sql';
-import { FieldError } from '../../validation/errors';
+import { FieldError, batchError } from '../../validation/errors';
 import { LEVEL_NAMES, type Level } from '../../validation/gridCode';
 import type { Outcome, UnitOfWork } from '../context';
 import { RESPONSIBLE_ROLES, ROLE_LABELS, ROLE_LEVELS, type Role, SINGLE_HOLDER_ROLES } from './roles';
@@ -90,9 +90,10 @@ export async function assignStaff(uow: UnitOfWork, inputs: NewAssignment[]): Pro
 			const a = periods[i];
 			const b = periods[j];
 			if (a.from < (b.to ?? new Date(8.64e15)) && b.from < (a.to ?? new Date(8.64e15))) {
-				fail(i, new FieldError('Valid From', sameStaff
-					? `this post overlaps item ${j}: the same staff member as ${ROLE_LABELS[inputs[i].role]} of ${ui.code} in an overlapping period`
-					: `${ui.code} can have only one ${ROLE_LABELS[inputs[i].role]} at a time, and item ${j} posts another in an overlapping period`));
+				const role = ROLE_LABELS[inputs[i].role];
+				fail(i, batchError('Valid From', [j, i], (other) => (sameStaff
+					? `this post overlaps item ${other}: the same staff member as ${role} of ${ui.code} in an overlapping period`
+					: `${ui.code} can have only one ${role} at a time, and item ${other} posts another in an overlapping period`)));
 			}
 		}
 	}

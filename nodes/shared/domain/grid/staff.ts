@@ -1,5 +1,5 @@
 import { sql } from '../../db/sql';
-import { FieldError } from '../../validation/errors';
+import { FieldError, batchError } from '../../validation/errors';
 import type { Phone } from '../../validation/phone';
 import { writeAudit } from '../audit';
 import type { Outcome, UnitOfWork } from '../context';
@@ -115,7 +115,7 @@ export async function createStaff(uow: UnitOfWork, inputs: NewStaff[]): Promise<
 		if (!s.staffNo) return;
 		const first = seenNo.get(s.staffNo);
 		if (first !== undefined && !errors.has(i)) {
-			errors.set(i, new FieldError('Staff Number', `Staff Number ${s.staffNo} appears twice in this batch: items ${first} and ${i}`));
+			errors.set(i, batchError('Staff Number', [first, i], (a, b) => `Staff Number ${s.staffNo} appears twice in this batch: items ${a} and ${b}`));
 		} else seenNo.set(s.staffNo, i);
 	});
 	if (seenNo.size) {

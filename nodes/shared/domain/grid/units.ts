@@ -1,5 +1,5 @@
 import { sql } from '../../db/sql';
-import { FieldError } from '../../validation/errors';
+import { FieldError, batchError } from '../../validation/errors';
 import { LEVEL_NAMES, type Level } from '../../validation/gridCode';
 import type { Outcome, UnitOfWork } from '../context';
 import { loadUnit, loadUnits } from './unitLookup';
@@ -56,9 +56,7 @@ export async function createUnits(uow: UnitOfWork, inputs: NewUnit[]): Promise<A
 	inputs.forEach((u, i) => {
 		const first = indexByCode.get(u.code);
 		if (first !== undefined) {
-			const e = new FieldError('Code', `Code ${u.code} appears twice in this batch: items ${first} and ${i}`);
-			e.relatedItems = [first];
-			errors.set(i, e);
+			errors.set(i, batchError('Code', [first, i], (a, b) => `Code ${u.code} appears twice in this batch: items ${a} and ${b}`));
 		} else indexByCode.set(u.code, i);
 	});
 
@@ -113,7 +111,8 @@ export async function createUnits(uow: UnitOfWork, inputs: NewUnit[]): Promise<A
 			if (errors.has(i) || !u.parentCode) return;
 			const p = indexByCode.get(u.parentCode);
 			if (p !== undefined && errors.has(p)) {
-				fail(i, 'Parent Code', `parent ${u.parentCode} (item ${p}) was rejected: ${errors.get(p)!.message}`);
+				const reason = errors.get(p)!.message;
+				if (!errors.has(i)) errors.set(i, batchError('Parent Code', [p, i], (a) => `parent ${u.parentCode} (item ${a}) was rejected: ${reason}`));
 				changed = true;
 			}
 		});

@@ -27,11 +27,11 @@ export async function setHealthStatus(uow: UnitOfWork, change: StatusChange): Pr
 		`SELECT health_status, unit_id, active FROM resident WHERE id = ? FOR UPDATE`, [id]);
 	const from = r.health_status;
 	if (from === change.status) {
-		throw new FieldError('Health Status', `resident ${id} is already ${HEALTH_STATUSES[from]}`);
+		throw new FieldError('New Status', `resident ${id} is already ${HEALTH_STATUSES[from]}`);
 	}
 	if (!TRANSITIONS[from].includes(change.status)) {
 		const allowed = TRANSITIONS[from];
-		throw new FieldError('Health Status', `a resident who is ${HEALTH_STATUSES[from]} cannot become ${HEALTH_STATUSES[change.status]}${allowed.length ? `; allowed next: ${allowed.map((s) => HEALTH_STATUSES[s]).join(', ')}` : ': no change is allowed from there'}`);
+		throw new FieldError('New Status', `a resident who is ${HEALTH_STATUSES[from]} cannot become ${HEALTH_STATUSES[change.status]}${allowed.length ? `; allowed next: ${allowed.map((s) => HEALTH_STATUSES[s]).join(', ')}` : ': no change is allowed from there'}`);
 	}
 	const start = change.startedAt ?? new Date();
 	if (QUARANTINE_STATUSES.includes(change.status)) {

@@ -1,5 +1,5 @@
 import { sql } from '../../db/sql';
-import { FieldError } from '../../validation/errors';
+import { FieldError, batchError } from '../../validation/errors';
 import { LEVEL_NAMES, type Level } from '../../validation/gridCode';
 import type { Outcome, UnitOfWork } from '../context';
 import { loadUnit, loadUnits } from '../grid/unitLookup';
@@ -71,7 +71,7 @@ export async function createHouseholds(uow: UnitOfWork, inputs: NewHousehold[]):
 		const key = addressKey(u.id, h.unitNo, h.roomNo);
 		const first = seen.get(key);
 		if (first !== undefined) {
-			errors.set(i, new FieldError('Room Number', `items ${first} and ${i} give the same address in ${u.code}`));
+			errors.set(i, batchError('Room Number', [first, i], (a, b) => `items ${a} and ${b} give the same address in ${u.code}`));
 			return;
 		}
 		seen.set(key, i);

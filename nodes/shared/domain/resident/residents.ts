@@ -1,5 +1,5 @@
 import { sql } from '../../db/sql';
-import { FieldError } from '../../validation/errors';
+import { FieldError, batchError } from '../../validation/errors';
 import type { Outcome, UnitOfWork } from '../context';
 import { loadUnits } from '../grid/unitLookup';
 import { documentHash, phoneHash, protectDocument, protectPhone } from '../protect';
@@ -55,14 +55,12 @@ export async function saveResidents(uow: UnitOfWork, inputs: NewResident[], opts
 		if (h) {
 			const first = byDoc.get(h);
 			if (first !== undefined) {
-				const e = new FieldError('Document Number', `the same document number is given in items ${first} and ${i}`);
-				e.relatedItems = [first];
-				fail(i, e);
+				fail(i, batchError('Document Number', [first, i], (a, b) => `the same document number is given in items ${a} and ${b}`));
 			} else byDoc.set(h, i);
 		} else if (opts.mode === 'upsert' && opts.matchPhoneAndName && phones[i].hash) {
 			const key = `${phones[i].hash}|${r.name}`;
 			const first = byPhoneName.get(key);
-			if (first !== undefined) fail(i, new FieldError('Phone', `the same phone and name are given in items ${first} and ${i}`));
+			if (first !== undefined) fail(i, batchError('Phone', [first, i], (a, b) => `the same phone and name are given in items ${a} and ${b}`));
 			else byPhoneName.set(key, i);
 		}
 	});

@@ -45,8 +45,14 @@ export async function searchConditions(uow: UnitOfWork, q: Omit<ResidentSearch, 
 		args.push(q.level);
 	}
 	if (q.tags?.length) {
-		where.push(q.tagMatch === 'all' ? 'r.tags @> ?::text[]' : 'r.tags && ?::text[]');
-		args.push(q.tags);
+		// through resident_tag: its equality lookups may use the index under row-level security
+		if (q.tagMatch === 'all') {
+			where.push('r.id IN (SELECT rt.resident_id FROM resident_tag rt WHERE rt.tag = ANY(?::text[]) GROUP BY rt.resident_id HAVING count(*) = ?)');
+			args.push(q.tags, new Set(q.tags).size);
+		} else {
+			where.push('r.id IN (SELECT rt.resident_id FROM resident_tag rt WHERE rt.tag = ANY(?::text[]))');
+			args.push(q.tags);
+		}
 	}
 	if (q.statuses?.length) {
 		where.push('r.health_status = ANY(?::text[])');
@@ -61,8 +67,9 @@ export async function searchConditions(uow: UnitOfWork, q: Omit<ResidentSearch, 
 		args.push(q.maxAge !== undefined ? year - q.maxAge : 1800, q.minAge !== undefined ? year - q.minAge : 3000);
 	}
 	if (q.namePrefix) {
-		where.push('r.name LIKE ?');
-		args.push(`${q.namePrefix.replace(/[\\%_]/g, '\\$&')}%`);
+		// the pattern operators are leakproof, so the index serves them under row-level security; LIKE rechecks
+		where.push('r.name ~>=~ ? AND r.name ~<~ ? AND r.name LIKE ?');
+		args.push(q.namePrefix, `${q.namePrefix}\u{10FFFF}`, `${q.namePrefix.replace(/[\\%_]/g, '\\$&')}%`);
 	}
 	if (q.document) {
 		where.push('r.doc_hash = ?');

@@ -1,0 +1,346 @@
+#!/usr/bin/env node
+// End-to-end check with the real n8n CLI (npm run test:e2e).
+//
+// Starts PostgreSQL (the server in E2E_DATABASE_URL or GRID_TEST_DATABASE_URL when set, else an
+// embedded one), creates fresh databases for n8n and for the governance data, loads the built
+// package into a temporary n8n user folder the way n8n loads community packages, imports a
+// credential and the workflows in fixtures/, runs them with `n8n execute`, and checks their output
+// and the rows (and audit rows) in PostgreSQL. Everything it created is removed at the end.
+// Prints "N passed, N failed" last and exits non-zero on any failure.
+const assert = require('assert/strict');
+const crypto = require('crypto');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const vm = require('vm');
+const lib = require('../../scripts/lib/n8n');
+const { startEmbeddedPostgres, freePort } = require('../../scripts/lib/embeddedPostgres');
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+const OVERALL_TIMEOUT_MS = 10 * 60_000;
+const CREDENTIAL_ID = 'gridE2eCred00001';
+
+const results = [];
+const log = (line = '') => process.stdout.write(`${line}\n`);
+
+async function check(name, fn) {
+	try {
+		await fn();
+		results.push({ name, ok: true });
+		log(`  ok    ${name}`);
+	} catch (error) {
+		results.push({ name, ok: false });
+		log(`  FAIL  ${name}\n        ${String(error.message).split('\n').join('\n        ')}`);
+	}
+}
+
+/** A setup step: on failure it is reported and the run stops. */
+async function step(name, fn) {
+	const started = Date.now();
+	try {
+		const value = await fn();
+		log(`  ..    ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+		return value;
+	} catch (error) {
+		results.push({ name, ok: false });
+		log(`  FAIL  ${name}\n        ${String(error.message).split('\n').join('\n        ')}`);
+		throw Object.assign(new Error(`setup step failed: ${name}`), { reported: true });
+	}
+}
+
+function readFixture(file) {
+	return JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
+}
+
+/** The items a Code node of a fixture returns: the input the expectations are built from. */
+function codeNodeItems(workflow, nodeName) {
+	const node = workflow.nodes.find((n) => n.name === nodeName);
+	const items = vm.runInNewContext(`(function () {\n${node.parameters.jsCode}\n})()`, {});
+	// through JSON, so the values are plain objects of this context, not of the sandbox
+	return JSON.parse(JSON.stringify(items)).map((item) => item.json);
+}
+
+function nodeParameters(workflow, nodeName) {
+	return workflow.nodes.find((n) => n.name === nodeName).parameters;
+}
+
+const levelOf = (code) => code.split('-').length;
+const parentOf = (code) => (code.includes('-') ? code.slice(0, code.lastIndexOf('-')) : null);
+const maskMobile = (phone) => `${phone.slice(0, 3)}****${phone.slice(7)}`;
+
+/** Items of a node's first output with their pairing, from an execution record. */
+function outputItems(execution, nodeName) {
+	const run = execution.data.resultData.runData[nodeName]?.[0];
+	assert.ok(run, `node "${nodeName}" did not run`);
+	return run.data?.main?.[0] ?? [];
+}
+
+async function main() {
+	const started = Date.now();
+	const cleanups = [];
+	const watchdog = setTimeout(() => {
+		log(`\nThe end-to-end check did not finish within ${OVERALL_TIMEOUT_MS / 60_000} minutes`);
+		results.push({ name: 'finishes in time', ok: false });
+		void finish(cleanups, started).then(() => process.exit(1));
+	}, OVERALL_TIMEOUT_MS);
+	const onSignal = (signal) => {
+		log(`\nInterrupted (${signal}); cleaning up`);
+		results.push({ name: 'not interrupted', ok: false });
+		void finish(cleanups, started).then(() => process.exit(130));
+	};
+	process.once('SIGINT', onSignal);
+	process.once('SIGTERM', onSignal);
+	try {
+		await run(cleanups);
+	} catch (error) {
+		if (!error.reported) {
+			results.push({ name: 'run', ok: false });
+			log(`  FAIL  ${error.stack || error.message}`);
+		}
+	} finally {
+		clearTimeout(watchdog);
+	}
+	await finish(cleanups, started);
+}
+
+let finished = false;
+async function finish(cleanups, started) {
+	if (finished) return;
+	finished = true;
+	for (const fn of cleanups.reverse()) {
+		try {
+			await fn();
+		} catch (error) {
+			log(`  (cleanup: ${error.message})`);
+		}
+	}
+	const passed = results.filter((r) => r.ok).length;
+	const failed = results.length - passed;
+	log(`\nEnd-to-end check with n8n finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+	log(`${passed} passed, ${failed} failed`);
+	process.exitCode = failed || !passed ? 1 : 0;
+}
+
+async function run(cleanups) {
+	log('End-to-end check: the Grid node in real n8n');
+
+	await step('package built', () => lib.ensureBuilt(log));
+
+	// PostgreSQL: a given server, or an embedded one of our own
+	const givenUrl = process.env.E2E_DATABASE_URL || process.env.GRID_TEST_DATABASE_URL;
+	const adminUrl = await step(givenUrl ? `PostgreSQL at ${lib.redact(givenUrl)}` : 'embedded PostgreSQL started', async () => {
+		if (givenUrl) return givenUrl;
+		const server = await startEmbeddedPostgres({ purpose: 'test' });
+		cleanups.push(() => server.stop());
+		return server.url;
+	});
+	const suffix = crypto.randomBytes(4).toString('hex');
+	const gridDb = `grid_e2e_${suffix}`;
+	const n8nDb = `n8n_e2e_${suffix}`;
+	await step(`databases ${gridDb} and ${n8nDb} created`, async () => {
+		cleanups.push(() => lib.dropDatabases(adminUrl, [gridDb, n8nDb]));
+		await lib.createDatabases(adminUrl, [gridDb, n8nDb]);
+	});
+	const gridUrl = lib.withDatabase(adminUrl, gridDb);
+	const n8nDbUrl = lib.withDatabase(adminUrl, n8nDb);
+
+	// n8n with a user folder of its own and the package installed in it
+	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-e2e-n8n-'));
+	cleanups.push(() => fs.rmSync(userFolder, { recursive: true, force: true }));
+	lib.installPackageLink(userFolder);
+	const env = lib.n8nEnv({ userFolder, n8nDbUrl, port: await freePort(0), brokerPort: await freePort(0) });
+
+	const db = lib.parseDbUrl(gridUrl);
+	const credential = {
+		id: CREDENTIAL_ID,
+		name: 'Grid e2e',
+		type: 'gridGovernancePostgres',
+		data: {
+			host: db.host, port: db.port, database: db.database, user: db.user, password: db.password,
+			ssl: 'disable', schema: 'grid', maxConnections: 3,
+			personalDataKey: crypto.randomBytes(24).toString('base64url'),
+			scopeCode: '', timezone: 'Asia/Shanghai', segmentWidths: '3,3,3,4',
+		},
+	};
+	const credentialFile = path.join(userFolder, 'credential.json');
+	fs.writeFileSync(credentialFile, JSON.stringify([credential]), { mode: 0o600 });
+
+	await step('n8n import:credentials (first command migrates n8n\'s database)', async () => {
+		const r = await lib.runN8n(['import:credentials', `--input=${credentialFile}`], env);
+		assert.equal(r.code, 0, `exit code ${r.code}\n${r.stdout}\n${r.stderr}`);
+		assert.match(r.stdout + r.stderr, /Successfully imported 1 credential/);
+	});
+	await step('n8n import:workflow of the fixtures', async () => {
+		const r = await lib.runN8n(['import:workflow', '--separate', `--input=${FIXTURES}`], env);
+		assert.equal(r.code, 0, `exit code ${r.code}\n${r.stdout}\n${r.stderr}`);
+		const count = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).length;
+		assert.match(r.stdout + r.stderr, new RegExp(`Successfully imported ${count} workflows?`));
+	});
+
+	const sql = (text, params) => lib.withClient(gridUrl, async (c) => (await c.query(text, params)).rows);
+
+	// ------------------------------------------------------------------------------------------
+	// The main workflow: import units, create and post a grid head, list buildings, find who answers
+	const good = readFixture('grid-e2e.workflow.json');
+	const units = codeNodeItems(good, 'Units');
+	const head = nodeParameters(good, 'Create Grid Head');
+	const headUnit = nodeParameters(good, 'Post Grid Head').unit.value;
+	log(`\n  workflow "${good.name}"`);
+	const goodRun = await step(`n8n execute --id ${good.id}`, () => lib.runN8n(['execute', `--id=${good.id}`, '--rawOutput'], env));
+	const execution = lib.parseExecution(goodRun.stdout);
+
+	await check('execution succeeded (exit code 0, status success)', () => {
+		assert.equal(goodRun.code, 0, `exit code ${goodRun.code}\n${goodRun.stdout.slice(-3000)}\n${goodRun.stderr.slice(-2000)}`);
+		assert.ok(execution, 'no execution record in the output');
+		assert.equal(execution.status, 'success');
+		assert.equal(execution.data.resultData.error, undefined);
+	});
+	if (!execution) return;
+
+	await check('Import Many: one output item per unit, paired, with the level its code implies', () => {
+		const items = outputItems(execution, 'Import Units');
+		assert.equal(items.length, units.length);
+		items.forEach((item, i) => {
+			assert.deepEqual(item.pairedItem, { item: i });
+			assert.equal(item.json.code, units[i].code);
+			assert.equal(item.json.name, units[i].name);
+			assert.equal(item.json.level, levelOf(units[i].code));
+			assert.equal(item.json.parentCode, parentOf(units[i].code));
+			assert.equal(item.json.plannedHouseholds ?? null, units[i].plannedHouseholds ?? null);
+			assert.equal(item.json.active, true);
+		});
+	});
+	await check('Staff Create: the grid head comes out with the phone masked', () => {
+		const [staff] = lib.nodeOutput(execution, 'Create Grid Head');
+		assert.equal(staff.name, head.name);
+		assert.equal(staff.staffNo, head.additionalFields.staffNo);
+		assert.equal(staff.unitCode, head.unit.value);
+		assert.equal(staff.phone, maskMobile(head.additionalFields.phone));
+		assert.equal(staff.phoneRevealed, false);
+	});
+	await check('Staff Assign: posted as grid head of the base grid', () => {
+		const [post] = lib.nodeOutput(execution, 'Post Grid Head');
+		assert.equal(post.role, 'grid_head');
+		assert.equal(post.unitCode, headUnit);
+		assert.equal(post.staffName, head.name);
+		assert.equal(post.validTo, null);
+	});
+	const buildings = units.filter((u) => levelOf(u.code) === 5).map((u) => u.code).sort();
+	await check('Get Many with a level filter: exactly the buildings, all level 5', () => {
+		const listed = lib.nodeOutput(execution, 'List Buildings');
+		assert.deepEqual(listed.map((u) => u.code).sort(), buildings);
+		for (const u of listed) assert.equal(u.level, 5);
+	});
+	await check('Find Responsible: the grid head answers for her buildings; elsewhere nobody, and it says so', () => {
+		const answers = outputItems(execution, 'Find Responsible');
+		assert.equal(answers.length, buildings.length);
+		for (const { json: a, pairedItem } of answers) {
+			assert.ok(buildings.includes(a.unitCode), `unexpected unit ${a.unitCode}`);
+			assert.equal(typeof pairedItem.item, 'number');
+			assert.equal(a.vacant, true, `${a.unitCode}: no grid assistant is posted, so the answer must walk up`);
+			assert.equal(a.vacancies[0].code, a.unitCode);
+			if (parentOf(a.unitCode) === headUnit) {
+				assert.equal(a.answeredByCode, headUnit);
+				assert.equal(a.role, 'grid_head');
+				assert.deepEqual(a.staff.map((s) => s.name), [head.name]);
+				assert.equal(a.staff[0].phone, maskMobile(head.additionalFields.phone));
+			} else {
+				assert.equal(a.answeredByCode, null);
+				assert.deepEqual(a.staff, []);
+				assert.deepEqual(a.vacancies.map((v) => v.code), [a.unitCode, parentOf(a.unitCode), ...[3, 2, 1].map((l) => a.unitCode.split('-').slice(0, l).join('-'))]);
+				assert.match(a.message, /No one holds a responsible post/);
+			}
+		}
+	});
+
+	await check('SQL: the units are stored as a tree with consistent materialized paths', async () => {
+		const rows = await sql(
+			`SELECT u.id, u.code, u.level, u.path, p.code AS parent_code, p.path AS parent_path
+			FROM grid.grid_unit u LEFT JOIN grid.grid_unit p ON p.id = u.parent_id ORDER BY u.code`,
+		);
+		assert.deepEqual(rows.map((r) => r.code), units.map((u) => u.code).sort());
+		for (const r of rows) {
+			assert.equal(r.level, levelOf(r.code));
+			assert.equal(r.parent_code, parentOf(r.code));
+			assert.equal(r.path, `${r.parent_path ?? '/'}${r.id}/`);
+		}
+	});
+	await check('SQL: every insert is audited with the workflow, execution and node as actor', async () => {
+		const rows = await sql(
+			`SELECT entity, actor->>'node' AS node, actor->>'workflowId' AS workflow, actor->>'executionId' AS execution, count(*)::int AS n
+			FROM grid.audit_log WHERE action = 'insert' AND entity <> 'settings' GROUP BY 1, 2, 3, 4 ORDER BY 1`,
+		);
+		const byEntity = Object.fromEntries(rows.map((r) => [r.entity, r]));
+		assert.deepEqual(Object.keys(byEntity).sort(), ['grid_assignment', 'grid_unit', 'staff']);
+		assert.equal(byEntity.grid_unit.n, units.length);
+		assert.equal(byEntity.grid_unit.node, 'Import Units');
+		assert.equal(byEntity.staff.n, 1);
+		assert.equal(byEntity.staff.node, 'Create Grid Head');
+		assert.equal(byEntity.grid_assignment.n, 1);
+		assert.equal(byEntity.grid_assignment.node, 'Post Grid Head');
+		for (const r of rows) {
+			assert.equal(r.workflow, good.id);
+			assert.match(r.execution ?? '', /^\d+$/, `${r.entity}: execution id missing from the audit actor`);
+		}
+		assert.equal(new Set(rows.map((r) => r.execution)).size, 1, 'all rows come from one execution');
+	});
+	await check('SQL: the phone is encrypted at rest and kept out of the audit log', async () => {
+		const phone = head.additionalFields.phone;
+		const [staff] = await sql(`SELECT phone_enc, phone_hash, phone_masked FROM grid.staff WHERE staff_no = $1`, [head.additionalFields.staffNo]);
+		assert.ok(staff.phone_enc && !staff.phone_enc.includes(phone));
+		assert.ok(staff.phone_hash && !staff.phone_hash.includes(phone));
+		assert.equal(staff.phone_masked, maskMobile(phone));
+		const [{ n }] = await sql(`SELECT count(*)::int AS n FROM grid.audit_log WHERE details::text LIKE $1 OR details ? 'phone_enc' OR details ? 'phone_hash'`, [`%${phone}%`]);
+		assert.equal(n, 0);
+	});
+
+	// ------------------------------------------------------------------------------------------
+	// Bad input: the execution fails naming item and field, and nothing of the batch is written
+	for (const [file, expectField, expectText] of [
+		['grid-e2e-bad-item.workflow.json', 'code', /is malformed/],
+		['grid-e2e-bad-parent.workflow.json', 'parentCode', /unknown parent code/],
+	]) {
+		const workflow = readFixture(file);
+		const items = codeNodeItems(workflow, 'Units');
+		// the bad item, found from the input: a malformed code, or a parent that exists nowhere
+		const existing = new Set([...units.map((u) => u.code), ...items.map((u) => u.code)]);
+		const badIndex = items.findIndex((u) => !/^\d{6}(-\d{3}){0,3}(-\d{4})?$/.test(u.code) || (u.parentCode && !existing.has(u.parentCode)));
+		log(`\n  workflow "${workflow.name}"`);
+		const r = await step(`n8n execute --id ${workflow.id}`, () => lib.runN8n(['execute', `--id=${workflow.id}`, '--rawOutput'], env));
+		const failed = lib.parseExecution(r.stdout);
+		await check(`${file}: the execution fails (non-zero exit code, status error)`, () => {
+			assert.notEqual(r.code, 0, 'the execution succeeded');
+			assert.ok(failed, `no execution record in the output\n${r.stdout.slice(-2000)}`);
+			assert.equal(failed.status, 'error');
+			assert.equal(failed.data.resultData.lastNodeExecuted, 'Import Units');
+		});
+		await check(`${file}: the message names item ${badIndex} and field "${expectField}"`, () => {
+			const error = failed?.data?.resultData?.error;
+			assert.ok(error, 'no error in the execution record');
+			assert.ok(error.message.startsWith(`Item ${badIndex}, field "${expectField}": `), `message was: ${error.message}`);
+			assert.match(error.message, expectText);
+			assert.ok(error.message.includes(items[badIndex].code) || error.message.includes(items[badIndex].parentCode), 'the message names the offending value');
+			assert.equal(error.context?.itemIndex, badIndex);
+			assert.equal(error.node?.name, 'Import Units');
+			assert.ok((r.stdout + r.stderr).includes(`Item ${badIndex}, field "${expectField}"`), 'the CLI output shows the message');
+		});
+		await check(`${file}: nothing of the batch was written`, async () => {
+			const rows = await sql(`SELECT code FROM grid.grid_unit WHERE code = ANY($1::text[])`, [items.map((u) => u.code)]);
+			assert.deepEqual(rows, []);
+			const [{ n }] = await sql(`SELECT count(*)::int AS n FROM grid.grid_unit`);
+			assert.equal(n, units.length);
+		});
+	}
+
+	await check('n8n recorded the three executions with their outcomes', async () => {
+		const rows = await lib.withClient(n8nDbUrl, async (c) => (await c.query(`SELECT "workflowId" AS workflow, status, mode FROM execution_entity ORDER BY id`)).rows);
+		assert.deepEqual(rows, [
+			{ workflow: good.id, status: 'success', mode: 'cli' },
+			{ workflow: readFixture('grid-e2e-bad-item.workflow.json').id, status: 'error', mode: 'cli' },
+			{ workflow: readFixture('grid-e2e-bad-parent.workflow.json').id, status: 'error', mode: 'cli' },
+		]);
+	});
+	log('');
+}
+
+main();
