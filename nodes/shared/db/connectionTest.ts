@@ -25,6 +25,9 @@ export async function testConnection(c: ConnectionConfig): Promise<ConnectionRep
 	if (!isValidSchemaName(c.schema)) throw new GridError('config', `Schema "${c.schema}" is not a valid schema name`);
 	const keys = deriveKeys(c.personalDataKey);
 	const client = new pg.Client(pgConnectionOptions(c));
+	// a dropped connection must not become an unhandled 'error' event in the n8n process;
+	// failures reach the caller through the awaited calls
+	client.on('error', () => undefined);
 	// knex is used here only to build the status queries over this one client
 	const qb = knexFactory({ client: 'pg' });
 	try {
