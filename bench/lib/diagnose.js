@@ -135,6 +135,24 @@ async function ablation(url, schema, units) {
 				set_config('grid.scope_path', '/', true), set_config('role', '${schema}_app', true)`],
 			table: `${s}.grid_unit`,
 		},
+		{
+			// a proposal, not the product: the same, but INSERT audit rows without the row image in
+			// details (the inserted row is itself the record; updates keep logging their diffs)
+			name: 'what if: as above, INSERT audit rows without the row image',
+			setup: [
+				`CREATE OR REPLACE FUNCTION ${s}.audit_changes() RETURNS trigger LANGUAGE plpgsql AS $f$
+				DECLARE who jsonb := ${s}.current_actor();
+				BEGIN
+					EXECUTE format('INSERT INTO %I.audit_log (action, entity, entity_id, unit_id, actor, details)
+						SELECT %L, %L, n.%I::text, n.%I, $1, NULL FROM new_rows n', TG_TABLE_SCHEMA, 'insert', TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[1]) USING who;
+					RETURN NULL;
+				END $f$`,
+				`SELECT set_config('search_path', '${schema}, public', true), set_config('grid.actor', '{"node":"Import Units","workflowId":"bench","executionId":"bench"}', true),
+				set_config('grid.scope_path', '/', true), set_config('role', '${schema}_app', true)`,
+			],
+			table: `${s}.grid_unit`,
+			proposal: true,
+		},
 	];
 	// three interleaved rounds, median per variant: the host may be busy
 	const times = variants.map(() => []);
@@ -156,7 +174,7 @@ async function ablation(url, schema, units) {
 		await client.end();
 	}
 	const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-	const out = variants.map((v, k) => ({ variant: v.name, ms: median(times[k]) }));
+	const out = variants.map((v, k) => ({ variant: v.name, ms: median(times[k]), ...(v.proposal ? { proposal: true } : {}) }));
 	return out;
 }
 

@@ -65,6 +65,7 @@ afterAll(async () => {
 	await db?.drop();
 });
 
+// The tests of this block build on each other in order: import, then query, post staff, move.
 describe('a district built and used through workflows', () => {
 	const district = smallDistrict();
 
@@ -214,6 +215,23 @@ describe('a district built and used through workflows', () => {
 });
 
 describe('bad input', () => {
+	// a database of its own, holding a district already, so that "nothing is written" is checked
+	// against a live table and these tests do not depend on the ones above
+	let badDb: TestDatabase;
+	let badCredentials: typeof credentials;
+	const countIn = async (sql: string) => Number((await badDb.query<{ n: number }>(sql))[0].n);
+
+	beforeAll(async () => {
+		badDb = await createTestDatabase('wf_bad');
+		badCredentials = { gridGovernancePostgres: gridCredentials(badDb.config()) };
+		const seeded = await harness.runWorkflow(importUnits, { credentials: badCredentials, inputItems: smallDistrict() });
+		if (seeded.error) throw new Error(`seeding failed: ${seeded.error.message}`);
+	});
+
+	afterAll(async () => {
+		await badDb?.drop();
+	});
+
 	// a second district (牟平区), so the counts below see only this batch
 	const batch: RawUnit[] = [
 		{ code: '370612', name: '牟平区' },
@@ -224,10 +242,11 @@ describe('bad input', () => {
 	];
 
 	it('without Continue On Fail: the execution fails naming item and field, and nothing is written', async () => {
-		const unitsBefore = await count(`SELECT count(*)::int AS n FROM grid.grid_unit`);
-		const auditBefore = await count(`SELECT count(*)::int AS n FROM grid.audit_log`);
+		const unitsBefore = await countIn(`SELECT count(*)::int AS n FROM grid.grid_unit`);
+		const auditBefore = await countIn(`SELECT count(*)::int AS n FROM grid.audit_log`);
+		expect(unitsBefore).toBe(smallDistrict().length);
 
-		const result = await harness.runWorkflow(importUnits, { credentials, inputItems: batch });
+		const result = await harness.runWorkflow(importUnits, { credentials: badCredentials, inputItems: batch });
 		expect(result.status).toBe('error');
 		expect(result.failedNode).toBe(IMPORT_NODE);
 		const { error, thrown } = result.node(IMPORT_NODE);
@@ -237,24 +256,24 @@ describe('bad input', () => {
 		expect((thrown as NodeOperationError).context.itemIndex).toBe(3);
 		expect(result.error?.message).toBe(error?.message);
 
-		expect(await count(`SELECT count(*)::int AS n FROM grid.grid_unit WHERE code LIKE '370612%'`)).toBe(0);
-		expect(await count(`SELECT count(*)::int AS n FROM grid.grid_unit`)).toBe(unitsBefore);
-		expect(await count(`SELECT count(*)::int AS n FROM grid.audit_log`)).toBe(auditBefore);
+		expect(await countIn(`SELECT count(*)::int AS n FROM grid.grid_unit WHERE code LIKE '370612%'`)).toBe(0);
+		expect(await countIn(`SELECT count(*)::int AS n FROM grid.grid_unit`)).toBe(unitsBefore);
+		expect(await countIn(`SELECT count(*)::int AS n FROM grid.audit_log`)).toBe(auditBefore);
 	});
 
 	it('without Continue On Fail: a badly formed item fails before the database is touched', async () => {
 		const bad = [...batch.slice(0, 3), { code: '370612-01', name: '坏编码', parentCode: '370612' }];
-		const result = await harness.runWorkflow(importUnits, { credentials, inputItems: bad });
+		const result = await harness.runWorkflow(importUnits, { credentials: badCredentials, inputItems: bad });
 		expect(result.status).toBe('error');
 		expect(result.node(IMPORT_NODE).thrown).toBeInstanceOf(NodeOperationError);
 		expect(result.node(IMPORT_NODE).error?.message).toMatch(/^Item 3, field "code": /);
-		expect(await count(`SELECT count(*)::int AS n FROM grid.grid_unit WHERE code LIKE '370612%'`)).toBe(0);
+		expect(await countIn(`SELECT count(*)::int AS n FROM grid.grid_unit WHERE code LIKE '370612%'`)).toBe(0);
 	});
 
 	it('with Continue On Fail: good items are written, bad ones come out as error items, all paired', async () => {
 		const input = [...batch, { code: 'not-a-code', name: '坏编码', parentCode: '370612' }];
 		const workflow = withNodeSettings(importUnits, IMPORT_NODE, { onError: 'continueRegularOutput' });
-		const result = await harness.runWorkflow(workflow, { credentials, inputItems: input });
+		const result = await harness.runWorkflow(workflow, { credentials: badCredentials, inputItems: input });
 		expect(result.error).toBeUndefined();
 		expect(result.status).toBe('success');
 
@@ -279,7 +298,7 @@ describe('bad input', () => {
 		expect(errors[0].json.error).toBe('Item 3, field "parentCode": unknown parent code 370612-001-001-009');
 		expect(errors[1].json.error).toMatch(/^Item 5, field "code": /);
 
-		const written = await db.query<{ code: string; parent: string | null }>(
+		const written = await badDb.query<{ code: string; parent: string | null }>(
 			`SELECT u.code, p.code AS parent FROM grid.grid_unit u LEFT JOIN grid.grid_unit p ON p.id = u.parent_id
 			WHERE u.code LIKE '370612%' ORDER BY u.code`,
 		);

@@ -38,8 +38,25 @@ export function parseSegmentWidths(value: unknown): SegmentWidths {
 	return parts as SegmentWidths;
 }
 
+const fastPatterns = new Map<string, RegExp>();
+
+/** One regex per widths for the common case: a well-formed code; the explanations run only on failure. */
+function fastPattern(widths: SegmentWidths): RegExp {
+	const key = widths.join(',');
+	let re = fastPatterns.get(key);
+	if (!re) {
+		const tail = widths.map((w) => `(?:-(?!0{${w}})\\d{${w}}`).join('') + ')?'.repeat(widths.length);
+		re = new RegExp(`^\\d{6}${tail}$`);
+		fastPatterns.set(key, re);
+	}
+	return re;
+}
+
 /** The level a code's shape implies, or an explanation of why it has none. */
 export function levelOfCode(code: string, widths: SegmentWidths): Level | string {
+	if (fastPattern(widths).test(code) && PROVINCES.has(code.slice(0, 2)) && code.slice(4, 6) !== '00') {
+		return code.split('-').length as Level;
+	}
 	const segments = code.split('-');
 	if (segments.length > 5) return 'has more than five segments';
 	const [county, ...rest] = segments;

@@ -11,9 +11,9 @@ export interface TextRule {
 }
 
 /** Trims and checks a text field; returns undefined for an empty optional value. */
-export function text(value: unknown, rule: TextRule): string | undefined {
+export function text(value: unknown, rule: TextRule, required = rule.required): string | undefined {
 	if (value === undefined || value === null || value === '') {
-		if (rule.required) throw new FieldError(rule.field, `${rule.field} is required but empty`);
+		if (required) throw new FieldError(rule.field, `${rule.field} is required but empty`);
 		return undefined;
 	}
 	if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
@@ -22,10 +22,11 @@ export function text(value: unknown, rule: TextRule): string | undefined {
 	}
 	const trimmed = value.trim();
 	if (trimmed === '') {
-		if (rule.required) throw new FieldError(rule.field, `${rule.field} is required but empty`);
+		if (required) throw new FieldError(rule.field, `${rule.field} is required but empty`);
 		return undefined;
 	}
-	if ([...trimmed].length > rule.max) {
+	// UTF-16 length bounds the code point count, so most values skip counting
+	if (trimmed.length > rule.max && [...trimmed].length > rule.max) {
 		throw new FieldError(
 			rule.field,
 			`${rule.field} is ${[...trimmed].length} characters long; at most ${rule.max} are allowed`,
@@ -39,7 +40,7 @@ export function text(value: unknown, rule: TextRule): string | undefined {
 }
 
 export function requiredText(value: unknown, rule: Omit<TextRule, 'required'>): string {
-	return text(value, { ...rule, required: true }) as string;
+	return text(value, rule, true) as string;
 }
 
 /** Accepts integers given as numbers or digit strings, within bounds. */

@@ -28,7 +28,8 @@ function geojson(value: unknown): unknown {
 	if (typeof v !== 'object' || v === null || Array.isArray(v) || !GEOJSON_TYPES.includes((v as { type?: string }).type ?? '')) {
 		throw new FieldError('GeoJSON', `GeoJSON must be an object whose "type" is one of ${GEOJSON_TYPES.join(', ')}`);
 	}
-	return v;
+	// a copy, so that the output never shares (and a later node never changes) the input's object
+	return structuredClone(v);
 }
 
 function normalizedAddress(value: unknown): string | undefined {

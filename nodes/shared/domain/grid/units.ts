@@ -129,8 +129,12 @@ export async function createUnits(uow: UnitOfWork, inputs: NewUnit[]): Promise<A
 	for (const [code, r] of existing) placed.set(code, { id: r.id, path: r.path });
 	const { rows: clock } = await sql<{ now: string }>(uow, 'SELECT now() AS now');
 	const now = clock[0].now;
+	const byLevel: Array<Array<{ u: NewUnit; i: number }>> = [[], [], [], [], [], []];
+	inputs.forEach((u, i) => {
+		if (!errors.has(i)) byLevel[u.level].push({ u, i });
+	});
 	for (let level = 1; level <= 5; level++) {
-		const batch = inputs.map((u, i) => ({ u, i })).filter(({ u, i }) => u.level === level && !errors.has(i));
+		const batch = byLevel[level];
 		for (let start = 0; start < batch.length; start += INSERT_CHUNK) {
 			const chunk = batch.slice(start, start + INSERT_CHUNK);
 			const parents = chunk.map(({ u }) => (u.parentCode ? placed.get(u.parentCode)! : null));
