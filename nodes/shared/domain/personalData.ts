@@ -33,9 +33,25 @@ export function lookupHash(keys: PersonalDataKeys, kind: string, normalized: str
 	return createHmac('sha256', keys.hashKey).update(`${kind}:${normalized}`).digest('base64url');
 }
 
-/** AES-256-GCM with a random IV; output is "v1.<iv>.<tag>.<ciphertext>" in base64url. */
+// IVs are drawn from the CSPRNG in blocks: one call per 4,096 encryptions instead of one each,
+// which matters when a bulk import encrypts 100,000 phones.
+const IV_BLOCK = 12 * 4096;
+let ivPool = Buffer.alloc(0);
+let ivOffset = 0;
+
+function nextIv(): Buffer {
+	if (ivOffset + 12 > ivPool.length) {
+		ivPool = randomBytes(IV_BLOCK);
+		ivOffset = 0;
+	}
+	const iv = ivPool.subarray(ivOffset, ivOffset + 12);
+	ivOffset += 12;
+	return iv;
+}
+
+/** AES-256-GCM with a fresh random IV; output is "v1.<iv>.<tag>.<ciphertext>" in base64url. */
 export function encrypt(keys: PersonalDataKeys, plain: string): string {
-	const iv = randomBytes(12);
+	const iv = nextIv();
 	const cipher = createCipheriv('aes-256-gcm', keys.encKey, iv);
 	const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
 	return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');

@@ -102,6 +102,9 @@ export function foundation(schema: string, appRole: string): Knex.Migration {
 					FOR EACH STATEMENT EXECUTE FUNCTION ${s}.audit_log_immutable();
 
 				-- One INSERT per statement from the transition table: audit stays set-based.
+				-- An insert is logged as who created which row when; its values are the row itself, and every
+				-- later update logs [old, new] for each changed column and a delete logs the whole old row, so
+				-- any past state can be rebuilt without copying every new row into the log.
 				-- TG_ARGV: [0] key column, [1] column holding the grid unit id ('' for none),
 				-- [2] columns never copied into the log (encrypted and hashed personal data).
 				CREATE FUNCTION ${s}.audit_changes() RETURNS trigger LANGUAGE plpgsql AS $f$
@@ -118,7 +121,7 @@ export function foundation(schema: string, appRole: string): Knex.Migration {
 						TG_TABLE_SCHEMA, lower(TG_OP), TG_TABLE_NAME, r, id_col, unit_expr);
 				BEGIN
 					IF TG_OP = 'INSERT' THEN
-						EXECUTE head || row_json || ' FROM new_rows n' USING hidden, who;
+						EXECUTE head || 'NULL::jsonb FROM new_rows n' USING hidden, who;
 					ELSIF TG_OP = 'UPDATE' THEN
 						EXECUTE head || format($q$d.changes FROM new_rows n JOIN old_rows o ON o.%I = n.%I
 							CROSS JOIN LATERAL (

@@ -59,7 +59,8 @@ export function residents(schema: string, appRole: string): Knex.Migration {
 				CREATE INDEX resident_phone_idx ON ${s}.resident (phone_hash) WHERE phone_hash IS NOT NULL;
 				CREATE INDEX resident_unit_idx ON ${s}.resident (unit_id);
 				CREATE INDEX resident_household_idx ON ${s}.resident (household_id);
-				CREATE INDEX resident_status_idx ON ${s}.resident (health_status, unit_id);
+				-- most residents are normal, and "normal" is no filter worth an index: keep the rest small
+				CREATE INDEX resident_status_idx ON ${s}.resident (health_status, unit_id) WHERE health_status <> 'normal';
 				CREATE INDEX resident_quarantine_idx ON ${s}.resident (quarantine_ends_at) WHERE quarantine_ends_at IS NOT NULL;
 				CREATE INDEX resident_birth_idx ON ${s}.resident (birth_year);
 				CREATE INDEX resident_name_idx ON ${s}.resident (name text_pattern_ops);

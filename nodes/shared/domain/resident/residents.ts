@@ -6,6 +6,7 @@ import { documentHash, phoneHash, protectDocument, protectPhone } from '../prote
 import { addressKey, ensureHouseholds, notABuilding } from './households';
 import type { NewResident } from './residentInput';
 import { RESIDENT_COLUMNS, RESIDENT_FROM, type ResidentRecord, type ResidentRow, toResidentRecords } from './residentRecord';
+import { HEALTH_STATUSES } from './vocabulary';
 import type { Document } from '../../validation/idNumber';
 
 export interface SaveOptions {
@@ -225,9 +226,52 @@ export async function saveResidents(uow: UnitOfWork, inputs: NewResident[], opts
 		);
 	}
 
-	const records = await loadResidentRecords(uow, good.map(({ i }) => idOf.get(i)!));
+	// New residents are described from what was just written; updated ones are read back, since the
+	// row keeps values the input did not give.
+	const { rows: [{ now }] } = await sql<{ now: string }>(uow, 'SELECT now() AS now');
+	const codeOfUnit = new Map<number, string>();
+	for (const [code, u] of unitByCode) if (!(u instanceof FieldError)) codeOfUnit.set(u.id, code);
+	const year = new Date().getUTCFullYear();
+	for (const { r, i } of toInsert) {
+		const place = placement(r);
+		const addressed = r.household && 'roomNo' in r.household ? r.household : undefined;
+		outcomes[i] = {
+			ok: true,
+			value: {
+				id: idOf.get(i)!,
+				name: r.name,
+				registered: true,
+				householdId: place.householdId,
+				buildingCode: codeOfUnit.get(place.unitId) ?? '',
+				unitNo: addressed?.unitNo ?? null,
+				roomNo: addressed?.roomNo ?? null,
+				documentType: docs[i].type,
+				documentNumber: docs[i].masked,
+				phone: phones[i].masked,
+				revealed: false,
+				birthYear: r.birthYear ?? null,
+				age: r.birthYear ? year - r.birthYear : null,
+				sex: r.sex ?? null,
+				relation: r.relation ?? null,
+				tags: r.tags,
+				healthStatus: r.healthStatus,
+				healthStatusLabel: HEALTH_STATUSES[r.healthStatus],
+				healthSince: now,
+				quarantineEndsAt: r.quarantineEndsAt?.toISOString() ?? null,
+				active: true,
+				inactiveReason: null,
+				createdAt: now,
+				updatedAt: now,
+				operation: 'created',
+			},
+		};
+	}
+	// Households named by id live in buildings not in unitByCode: complete their codes from the read-back.
+	const reread = [...toUpdate.map(({ i }) => idOf.get(i)!), ...toInsert.filter(({ r }) => r.household && 'id' in r.household).map(({ i }) => idOf.get(i)!)];
+	const records = await loadResidentRecords(uow, reread);
 	for (const { i } of good) {
-		outcomes[i] = { ok: true, value: { ...records.get(idOf.get(i)!)!, operation: existing.has(i) ? 'updated' : 'created' } };
+		const rec = records.get(idOf.get(i)!);
+		if (rec) outcomes[i] = { ok: true, value: { ...rec, operation: existing.has(i) ? 'updated' : 'created' } };
 	}
 	return outcomes;
 }
