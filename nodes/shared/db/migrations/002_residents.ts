@@ -63,8 +63,8 @@ export function residents(schema: string, appRole: string): Knex.Migration {
 				CREATE INDEX resident_status_idx ON ${s}.resident (health_status, unit_id) WHERE health_status <> 'normal';
 				CREATE INDEX resident_quarantine_idx ON ${s}.resident (quarantine_ends_at) WHERE quarantine_ends_at IS NOT NULL;
 				CREATE INDEX resident_birth_idx ON ${s}.resident (birth_year);
+				-- serves name prefixes and exact names (verification lists match last 4 digits + name through it)
 				CREATE INDEX resident_name_idx ON ${s}.resident (name text_pattern_ops);
-				CREATE INDEX resident_last4_idx ON ${s}.resident (doc_last4, name);
 
 				-- One row per tag: text equality is leakproof, so this index serves tag filters even
 				-- under row-level security (the array operators on resident.tags are not, and cannot).

@@ -112,14 +112,23 @@ export const PRC_MAKE_UP_WORKING_DAYS: Readonly<Record<string, string>> = Object
 	'2026-10-10': 'for National Day 国庆节调休',
 });
 
+const checkedCalendars = new WeakSet<WorkingCalendar>();
+
+/** Whether a calendar object came out of checkCalendar (or is the default), so needs no re-checking. */
+export function isCheckedCalendar(cal: WorkingCalendar): boolean {
+	return checkedCalendars.has(cal);
+}
+
 function freezeCalendar(cal: WorkingCalendar): WorkingCalendar {
-	return Object.freeze({
+	const frozen: WorkingCalendar = Object.freeze({
 		timeZone: cal.timeZone,
 		workingHours: Object.freeze(cal.workingHours.map((i) => Object.freeze({ start: i.start, end: i.end }))),
 		workingWeekdays: Object.freeze([...cal.workingWeekdays]),
 		holidays: Object.freeze([...cal.holidays]),
 		makeUpWorkingDays: Object.freeze([...cal.makeUpWorkingDays]),
 	});
+	checkedCalendars.add(frozen);
+	return frozen;
 }
 
 /** Typical Chinese government office hours in Asia/Shanghai with the PRC holiday table above. */
@@ -186,14 +195,21 @@ export function isWorkingDate(date: string, cal: WorkingCalendar = DEFAULT_CALEN
 	return cal.workingWeekdays.includes(isoWeekday(day));
 }
 
+const zoneNames = new Map<string, string | null>();
+
 /** The canonical name of an IANA time zone Intl knows, or undefined. */
 export function canonicalTimeZone(zone: string): string | undefined {
 	if (!zone.trim()) return undefined;
+	if (zoneNames.has(zone)) return zoneNames.get(zone) ?? undefined;
+	let canonical: string | null;
 	try {
-		return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+		canonical = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
 	} catch {
-		return undefined;
+		canonical = null;
 	}
+	if (zoneNames.size >= 1000) zoneNames.clear();
+	zoneNames.set(zone, canonical);
+	return canonical ?? undefined;
 }
 
 /**

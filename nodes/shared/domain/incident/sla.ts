@@ -16,12 +16,13 @@ import {
 	checkCalendar,
 	dailyWorkingMinutes,
 	dayNumber,
+	isCheckedCalendar,
 	isoWeekday,
 	minuteOfDay,
 } from './calendar';
+import { RISK_LEVELS, type RiskLevel } from './risk';
 
-export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
-export type RiskLevel = (typeof RISK_LEVELS)[number];
+export { RISK_LEVELS, type RiskLevel };
 
 export const SLA_UNITS = ['minutes', 'hours', 'working_days', 'working_hours'] as const;
 export type SlaUnit = (typeof SLA_UNITS)[number];
@@ -135,6 +136,8 @@ interface Compiled {
 	readonly cal: WorkingCalendar;
 	readonly zone: string;
 	readonly intervals: readonly number[]; // flattened local minute pairs
+	/** Nominal working minutes of a working day: the length of one "working day" in an SLA. */
+	readonly dailyMinutes: number;
 	readonly weekdays: ReadonlySet<number>;
 	readonly holidays: ReadonlySet<number>;
 	readonly makeUp: ReadonlySet<number>;
@@ -152,7 +155,7 @@ const compiledByContent = new Map<string, Compiled>();
 function compile(cal: WorkingCalendar): Compiled {
 	let c = compiledCalendars.get(cal);
 	if (c) return c;
-	const checked = cal === DEFAULT_CALENDAR ? cal : checkCalendar(cal);
+	const checked = isCheckedCalendar(cal) ? cal : checkCalendar(cal);
 	const key = JSON.stringify(checked);
 	c = compiledByContent.get(key);
 	if (c) {
@@ -170,6 +173,7 @@ function compile(cal: WorkingCalendar): Compiled {
 		cal: checked,
 		zone: checked.timeZone,
 		intervals,
+		dailyMinutes: dailyWorkingMinutes(checked),
 		weekdays: new Set(checked.workingWeekdays),
 		holidays,
 		makeUp,
@@ -350,7 +354,7 @@ export function addDuration(start: Date, duration: SlaDuration, cal: WorkingCale
 		case 'working_hours':
 			return addWorkingTime(start, duration.amount * 60, cal);
 		case 'working_days':
-			return addWorkingTime(start, duration.amount * dailyWorkingMinutes(compile(cal).cal), cal);
+			return addWorkingTime(start, duration.amount * compile(cal).dailyMinutes, cal);
 		default:
 			throw new RangeError(`unknown SLA unit ${describeValue((duration as SlaDuration).unit)}`);
 	}
@@ -469,9 +473,10 @@ export function checkSlaMatrix(raw: unknown, options: CheckSlaMatrixOptions = {}
 			if (options.categories && !options.categories.includes(category)) {
 				fail(`${at}: unknown category "${category}"; known categories are ${options.categories.join(', ')}`);
 			}
+			// An object without amount/unit is a per-level map; anything else is one duration for all levels.
 			const isPerLevel =
 				entry !== null && typeof entry === 'object' && !Array.isArray(entry) &&
-				Object.keys(entry).some((k) => (RISK_LEVELS as readonly string[]).includes(k));
+				!Object.keys(entry).some((k) => k === 'amount' || k === 'unit');
 			if (isPerLevel) {
 				const perLevel: Partial<Record<RiskLevel, SlaDuration>> = Object.create(null);
 				for (const [level, d] of Object.entries(entry as Record<string, unknown>)) {
