@@ -145,33 +145,36 @@ export async function saveResidents(uow: UnitOfWork, inputs: NewResident[], opts
 		const chunk = toInsert.slice(start, start + CHUNK);
 		const places = chunk.map(({ r }) => placement(r));
 		await sql(uow,
+			// One JSON document per chunk: PostgreSQL parses it in C, where eighteen parameter arrays
+			// would each be serialized element by element in JavaScript.
 			`INSERT INTO resident (id, name, household_id, unit_id, doc_type, doc_hash, doc_masked, doc_last4, doc_enc,
 				phone_hash, phone_enc, phone_masked, birth_year, sex, relation, tags, health_status, quarantine_ends_at)
 			SELECT t.id, t.name, t.household_id, t.unit_id, t.doc_type, t.doc_hash, t.doc_masked, t.doc_last4, t.doc_enc,
-				t.phone_hash, t.phone_enc, t.phone_masked, t.birth_year, t.sex, t.relation, string_to_array(t.tags, ','), t.health_status, t.quarantine_ends_at
-			FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-				?::text[], ?::text[], ?::text[], ?::smallint[], ?::char(1)[], ?::text[], ?::text[], ?::text[], ?::timestamptz[])
-				AS t(id, name, household_id, unit_id, doc_type, doc_hash, doc_masked, doc_last4, doc_enc,
-					phone_hash, phone_enc, phone_masked, birth_year, sex, relation, tags, health_status, quarantine_ends_at)`,
+				t.phone_hash, t.phone_enc, t.phone_masked, t.birth_year, t.sex, t.relation, coalesce(t.tags, '{}'), t.health_status, t.quarantine_ends_at
+			FROM json_to_recordset(?::json) AS t(id bigint, name text, household_id bigint, unit_id bigint, doc_type text, doc_hash text,
+				doc_masked text, doc_last4 text, doc_enc text, phone_hash text, phone_enc text, phone_masked text, birth_year smallint,
+				sex char(1), relation text, tags text[], health_status text, quarantine_ends_at timestamptz)`,
 			[
-				chunk.map(({ i }) => idOf.get(i)),
-				chunk.map(({ r }) => r.name),
-				places.map((p) => p.householdId),
-				places.map((p) => p.unitId),
-				chunk.map(({ i }) => docs[i].type),
-				chunk.map(({ i }) => docs[i].hash),
-				chunk.map(({ i }) => docs[i].masked),
-				chunk.map(({ i }) => docs[i].last4),
-				chunk.map(({ i }) => docs[i].enc),
-				chunk.map(({ i }) => phones[i].hash),
-				chunk.map(({ i }) => phones[i].enc),
-				chunk.map(({ i }) => phones[i].masked),
-				chunk.map(({ r }) => r.birthYear ?? null),
-				chunk.map(({ r }) => r.sex ?? null),
-				chunk.map(({ r }) => r.relation ?? null),
-				chunk.map(({ r }) => r.tags.join(',')),
-				chunk.map(({ r }) => r.healthStatus),
-				chunk.map(({ r }) => r.quarantineEndsAt?.toISOString() ?? null),
+				JSON.stringify(chunk.map(({ r, i }, k) => ({
+					id: idOf.get(i),
+					name: r.name,
+					household_id: places[k].householdId,
+					unit_id: places[k].unitId,
+					doc_type: docs[i].type,
+					doc_hash: docs[i].hash,
+					doc_masked: docs[i].masked,
+					doc_last4: docs[i].last4,
+					doc_enc: docs[i].enc,
+					phone_hash: phones[i].hash,
+					phone_enc: phones[i].enc,
+					phone_masked: phones[i].masked,
+					birth_year: r.birthYear ?? null,
+					sex: r.sex ?? null,
+					relation: r.relation ?? null,
+					tags: r.tags,
+					health_status: r.healthStatus,
+					quarantine_ends_at: r.quarantineEndsAt?.toISOString() ?? null,
+				}))),
 			],
 		);
 		const flagged = chunk.filter(({ r }) => r.healthStatus !== 'normal');
