@@ -78,6 +78,11 @@ export async function runOperation<TIn, TOut>(ctx: IExecuteFunctions, handler: O
 	if (inputs.length) {
 		try {
 			await withUnitOfWork(config, { actor: actorOf(ctx), partial: continueOnFail }, async (uow) => {
+				// a retried unit of work (serialization failure, deadlock) starts from a clean slate
+				for (const { index } of inputs) {
+					results.delete(index);
+					errors.delete(index);
+				}
 				if ('runBatch' in handler) {
 					const outcomes = await handler.runBatch(uow, inputs.map((x) => x.input));
 					outcomes.forEach((o, k) => {
@@ -120,7 +125,8 @@ export async function runOperation<TIn, TOut>(ctx: IExecuteFunctions, handler: O
 	for (const e of errors.values()) rename(e);
 	for (let i = 0; i < items.length; i++) {
 		if (errors.has(i)) out.push({ json: errorJson(errors.get(i), i), pairedItem: { item: i } });
-		else if (results.has(i)) out.push(...toItems(results.get(i), i));
+		// one by one: a list may return more values than a spread call can take as arguments
+		else if (results.has(i)) for (const item of toItems(results.get(i), i)) out.push(item);
 	}
 	return out;
 }
