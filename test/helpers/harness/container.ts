@@ -27,7 +27,7 @@
  * Everything here is process-wide (the container is a module singleton), so it is done once.
  */
 import { randomBytes, createHash } from 'crypto';
-import { mkdirSync } from 'fs';
+import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import path from 'path';
 import { BinaryDataConfig, ErrorReporter, InstanceSettings } from 'n8n-core';
@@ -114,8 +114,10 @@ export function prepareContainer(printLevel: LogLevel = 'silent'): PreparedConta
 	Container.set(Logger, logger);
 	LoggerProxy.init(logger as unknown as Parameters<typeof LoggerProxy.init>[0]);
 
-	const n8nFolder = path.join(tmpdir(), `grid-n8n-harness-${process.pid}`);
-	mkdirSync(n8nFolder, { recursive: true });
+	// under the test run's own folder when jest's global setup made one (its teardown removes it)
+	const n8nFolder = mkdtempSync(path.join(process.env.GRID_HARNESS_TMP ?? tmpdir(), 'grid-n8n-harness-'));
+	// nothing of this folder outlives the process (jest workers and bench runs leave no litter in /tmp)
+	process.once('exit', () => rmSync(n8nFolder, { recursive: true, force: true }));
 	const encryptionKey = randomBytes(24).toString('base64');
 	const instanceSettings = {
 		n8nFolder,
