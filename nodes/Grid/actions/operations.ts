@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import type { HandlerTable } from '../../shared/n8n/router';
-import { optionsCollection } from '../../shared/n8n/descriptions';
+import { operationSelector, optionsCollection, resourceSelector } from '../../shared/n8n/descriptions';
 import * as unitCreate from './unit/create.operation';
 import * as unitBulkImport from './unit/bulkImport.operation';
 import * as unitGet from './unit/get.operation';
@@ -37,53 +37,30 @@ export const handlers: HandlerTable = {
 	},
 };
 
-const resource: INodeProperties = {
-	displayName: 'Resource',
-	name: 'resource',
-	type: 'options',
-	noDataExpression: true,
-	options: [
-		{ name: 'Grid Unit (网格单元)', value: 'unit' },
-		{ name: 'Staff (工作人员)', value: 'staff' },
-	],
-	default: 'unit',
-};
+const resource = resourceSelector([
+	{ name: 'Grid Unit (网格单元)', value: 'unit' },
+	{ name: 'Staff (工作人员)', value: 'staff' },
+], 'unit');
 
-const unitOperation: INodeProperties = {
-	displayName: 'Operation',
-	name: 'operation',
-	type: 'options',
-	noDataExpression: true,
-	displayOptions: { show: { resource: ['unit'] } },
-	options: [
-		{ name: 'Create', value: 'create', description: 'Create a unit from each item', action: 'Create a grid unit' },
-		{ name: 'Deactivate', value: 'deactivate', description: 'Deactivate a unit, optionally with its subtree', action: 'Deactivate a grid unit' },
-		{ name: 'Get', value: 'get', description: 'Get a unit by code or ID', action: 'Get a grid unit' },
-		{ name: 'Get Ancestors', value: 'ancestors', description: 'Get the chain of units above a unit', action: 'Get the ancestors of a grid unit' },
-		{ name: 'Get Many', value: 'list', description: 'List a subtree, optionally by level', action: 'Get many grid units' },
-		{ name: 'Import Many', value: 'bulkImport', description: 'Build a tree from a flat list of items in one go', action: 'Import many grid units' },
-		{ name: 'Move', value: 'move', description: 'Re-parent a unit with its whole subtree', action: 'Move a grid unit' },
-	],
-	default: 'get',
-};
+const unitOperation = operationSelector('unit', [
+	{ name: 'Create', value: 'create', description: 'Create a unit from each item', action: 'Create a grid unit' },
+	{ name: 'Deactivate', value: 'deactivate', description: 'Deactivate a unit, optionally with its subtree', action: 'Deactivate a grid unit' },
+	{ name: 'Get', value: 'get', description: 'Get a unit by code or ID', action: 'Get a grid unit' },
+	{ name: 'Get Ancestors', value: 'ancestors', description: 'Get the chain of units above a unit', action: 'Get the ancestors of a grid unit' },
+	{ name: 'Get Many', value: 'list', description: 'List a subtree, optionally by level', action: 'Get many grid units' },
+	{ name: 'Import Many', value: 'bulkImport', description: 'Build a tree from a flat list of items in one go', action: 'Import many grid units' },
+	{ name: 'Move', value: 'move', description: 'Re-parent a unit with its whole subtree', action: 'Move a grid unit' },
+], 'get');
 
-const staffOperation: INodeProperties = {
-	displayName: 'Operation',
-	name: 'operation',
-	type: 'options',
-	noDataExpression: true,
-	displayOptions: { show: { resource: ['staff'] } },
-	options: [
-		{ name: 'Assign', value: 'assign', description: 'Post a staff member to a unit with a role and period', action: 'Assign a staff member to a grid unit' },
-		{ name: 'Create', value: 'create', description: 'Register a staff member', action: 'Create a staff member' },
-		{ name: 'Find Responsible', value: 'responsible', description: 'Who answers for a unit now, walking up past vacant posts', action: 'Find who is responsible for a grid unit' },
-		{ name: 'Get', value: 'get', description: 'Get a staff member with their current posts', action: 'Get a staff member' },
-		{ name: 'Get Many', value: 'list', description: 'List staff, e.g. within a subtree or by role', action: 'Get many staff members' },
-		{ name: 'Unassign', value: 'unassign', description: 'End a post; the history is kept', action: 'Unassign a staff member' },
-		{ name: 'Update', value: 'update', description: 'Change a staff member\'s details', action: 'Update a staff member' },
-	],
-	default: 'get',
-};
+const staffOperation = operationSelector('staff', [
+	{ name: 'Assign', value: 'assign', description: 'Post a staff member to a unit with a role and period', action: 'Assign a staff member to a grid unit' },
+	{ name: 'Create', value: 'create', description: 'Register a staff member', action: 'Create a staff member' },
+	{ name: 'Find Responsible', value: 'responsible', description: 'Who answers for a unit now, walking up past vacant posts', action: 'Find who is responsible for a grid unit' },
+	{ name: 'Get', value: 'get', description: 'Get a staff member with their current posts', action: 'Get a staff member' },
+	{ name: 'Get Many', value: 'list', description: 'List staff, e.g. within a subtree or by role', action: 'Get many staff members' },
+	{ name: 'Unassign', value: 'unassign', description: 'End a post; the history is kept', action: 'Unassign a staff member' },
+	{ name: 'Update', value: 'update', description: 'Change a staff member\'s details', action: 'Update a staff member' },
+], 'get');
 
 export const properties: INodeProperties[] = [
 	resource,

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 import type { HandlerTable } from '../../shared/n8n/router';
-import { optionsCollection } from '../../shared/n8n/descriptions';
+import { operationSelector, optionsCollection, resourceSelector } from '../../shared/n8n/descriptions';
 import * as household from './household/household.operation';
 import * as save from './resident/save.operation';
 import * as bulkImport from './resident/bulkImport.operation';
@@ -29,34 +29,23 @@ export const handlers: HandlerTable = {
 	exposure: { record: exposure.recordHandler, trace: exposure.traceHandler },
 };
 
-const resource: INodeProperties = {
-	displayName: 'Resource',
-	name: 'resource',
-	type: 'options',
-	noDataExpression: true,
-	options: [
-		{ name: 'Contact Tracing (密接追踪)', value: 'exposure' },
-		{ name: 'Health Observation (健康监测)', value: 'observation' },
-		{ name: 'Household (户)', value: 'household' },
-		{ name: 'Resident (居民)', value: 'resident' },
-		{ name: 'Verification List (上级推送名单)', value: 'verification' },
-	],
-	default: 'resident',
-};
-
-function operations(res: string, options: Array<{ name: string; value: string; description: string; action: string }>, def: string): INodeProperties {
-	return { displayName: 'Operation', name: 'operation', type: 'options', noDataExpression: true, displayOptions: { show: { resource: [res] } }, options, default: def };
-}
+const resource = resourceSelector([
+	{ name: 'Contact Tracing (密接追踪)', value: 'exposure' },
+	{ name: 'Health Observation (健康监测)', value: 'observation' },
+	{ name: 'Household (户)', value: 'household' },
+	{ name: 'Resident (居民)', value: 'resident' },
+	{ name: 'Verification List (上级推送名单)', value: 'verification' },
+], 'resident');
 
 export const properties: INodeProperties[] = [
 	resource,
-	operations('household', [
+	operationSelector('household', [
 		{ name: 'Create', value: 'create', description: 'Create a household in a building', action: 'Create a household' },
 		{ name: 'Get', value: 'get', description: 'Get a household with its member count', action: 'Get a household' },
 		{ name: 'Get Many', value: 'list', description: 'List the households of a subtree', action: 'Get many households' },
 		{ name: 'Update', value: 'update', description: 'Change a household\'s address or facts', action: 'Update a household' },
 	], 'create'),
-	operations('resident', [
+	operationSelector('resident', [
 		{ name: 'Create', value: 'create', description: 'Register a resident from each item', action: 'Create a resident' },
 		{ name: 'Deactivate', value: 'deactivate', description: 'Mark a resident as moved away or deceased', action: 'Deactivate a resident' },
 		{ name: 'Get', value: 'get', description: 'Get a resident by ID, document or phone', action: 'Get a resident' },
@@ -67,14 +56,14 @@ export const properties: INodeProperties[] = [
 		{ name: 'Update', value: 'update', description: 'Change a resident\'s details', action: 'Update a resident' },
 		{ name: 'Create or Update', value: 'upsert', description: 'Create a new record, or update the current one if it already exists (upsert)', action: 'Create or update a resident' },
 	], 'create'),
-	operations('observation', [
+	operationSelector('observation', [
 		{ name: 'Get Many', value: 'list', description: 'List observations of a resident or subtree in a time window', action: 'Get many health observations' },
 		{ name: 'Record', value: 'record', description: 'Record a temperature and/or symptoms', action: 'Record a health observation' },
 	], 'record'),
-	operations('verification', [
+	operationSelector('verification', [
 		{ name: 'Check List', value: 'check', description: 'Match a pushed list of persons against the registry', action: 'Check a verification list' },
 	], 'check'),
-	operations('exposure', [
+	operationSelector('exposure', [
 		{ name: 'Record Exposure', value: 'record', description: 'Record that two people met', action: 'Record an exposure' },
 		{ name: 'Trace Contacts', value: 'trace', description: 'Find contacts within k hops and a time window', action: 'Trace the contacts of a person' },
 	], 'trace'),

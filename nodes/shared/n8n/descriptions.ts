@@ -1,5 +1,25 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+type SelectorOption = { name: string; value: string; description?: string; action?: string };
+
+/** The Resource selector every action node starts with. */
+export function resourceSelector(options: SelectorOption[], def: string): INodeProperties {
+	return { displayName: 'Resource', name: 'resource', type: 'options', noDataExpression: true, options, default: def };
+}
+
+/** The Operation selector shown for one resource. */
+export function operationSelector(resource: string, options: SelectorOption[], def: string): INodeProperties {
+	return {
+		displayName: 'Operation',
+		name: 'operation',
+		type: 'options',
+		noDataExpression: true,
+		displayOptions: { show: { resource: [resource] } },
+		options,
+		default: def,
+	};
+}
+
 /** displayOptions for one resource/operation pair. */
 export function showFor(resource: string, operation: string | string[]) {
 	return { show: { resource: [resource], operation: Array.isArray(operation) ? operation : [operation] } };

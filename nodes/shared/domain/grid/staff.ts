@@ -170,9 +170,10 @@ async function loadStaffRow(uow: UnitOfWork, ref: StaffRef, field: string, forUp
 	return rows[0];
 }
 
-export async function resolveStaff(uow: UnitOfWork, ref: StaffRef, field = 'Staff'): Promise<{ id: number; name: string; homeAgency: string | null; active: boolean }> {
-	const r = await loadStaffRow(uow, ref, field);
-	return { id: r.id, name: r.name, homeAgency: r.home_agency, active: r.active };
+export async function resolveStaff(uow: UnitOfWork, ref: StaffRef, field = 'Staff'): Promise<StaffBrief> {
+	const [found] = await resolveStaffMany(uow, [ref], field);
+	if (found instanceof FieldError) throw found;
+	return found;
 }
 
 export interface StaffChanges {

@@ -25,8 +25,8 @@ export interface HouseholdRecord {
 	updatedAt: string;
 }
 
-const COLUMNS = `h.id, u.code AS building_code, u.name AS building_name, h.unit_no, h.room_no, h.facts, h.active, h.created_at, h.updated_at,
-	(SELECT count(*)::int FROM resident r WHERE r.household_id = h.id AND r.active) AS members`;
+const BASE_COLUMNS = 'h.id, u.code AS building_code, u.name AS building_name, h.unit_no, h.room_no, h.facts, h.active, h.created_at, h.updated_at';
+const COLUMNS = `${BASE_COLUMNS}, (SELECT count(*)::int FROM resident r WHERE r.household_id = h.id AND r.active) AS members`;
 
 function toRecord(r: Record<string, unknown>): HouseholdRecord {
 	return {
@@ -94,7 +94,7 @@ export async function createHouseholds(uow: UnitOfWork, inputs: NewHousehold[]):
 			INSERT INTO household (unit_id, unit_no, room_no, facts)
 			SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::jsonb[]) RETURNING *
 		)
-		SELECT ${COLUMNS.replace(/FROM resident r WHERE r.household_id = h.id AND r.active/, 'FROM resident r WHERE false')} FROM ins h JOIN grid_unit u ON u.id = h.unit_id ORDER BY h.id`,
+		SELECT ${BASE_COLUMNS}, 0 AS members FROM ins h JOIN grid_unit u ON u.id = h.unit_id ORDER BY h.id`,
 		[
 			write.map(({ i }) => (units[i] as { id: number }).id),
 			write.map(({ h }) => h.unitNo ?? null),
