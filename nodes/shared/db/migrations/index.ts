@@ -1,12 +1,14 @@
 import type { Knex } from 'knex';
 import { foundation } from './001_foundation';
 import { residents } from './002_residents';
+import { incidents } from './003_incidents';
 
 /** Every migration this code knows, in order. Names are the schema's version history. */
 export function migrationList(schema: string, appRole: string): Array<{ name: string; migration: Knex.Migration }> {
 	return [
 		{ name: '001_foundation', migration: foundation(schema, appRole) },
 		{ name: '002_residents', migration: residents(schema, appRole) },
+		{ name: '003_incidents', migration: incidents(schema, appRole) },
 	];
 }
 
