@@ -159,8 +159,9 @@ describe('intake', () => {
 			{ source: 'staff', category: 'sanitation', description: 'ok', location: { unit: { code: B1 } } },
 			{ source: 'staff', category: 'sanitation', description: 'x', location: { unit: { code: '370614-009-009' } } },
 		]);
-		expect(outcomes[0].ok).toBe(false);
-		expect(!outcomes[1].ok && outcomes[1].error).toMatchObject({ field: 'Unit', message: expect.stringContaining('unknown grid unit 370614-009-009') });
+		// without partial writes the good item is not written either
+		expect(outcomes[0]).toEqual({ ok: true, value: [] });
+		expect(!outcomes[1].ok && outcomes[1].error).toMatchObject({ field: 'Grid Unit', message: expect.stringContaining('unknown grid unit 370614-009-009') });
 		const scoped = db.config({ scopeCode: '370614-001' });
 		const [o] = await intake([{ source: 'staff', category: 'fever_symptoms', description: 'fever', resident: { document: document('id_card', zhang, 'Document') } }], false, {}, scoped);
 		expect(!o.ok && o.error).toMatchObject({ field: 'Resident', message: expect.stringContaining('outside this credential') });

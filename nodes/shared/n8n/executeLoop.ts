@@ -24,6 +24,8 @@ export type OperationHandler<TIn, TOut> = {
 export interface ReadEnv {
 	items: INodeExecutionData[];
 	widths: SegmentWidths;
+	/** The credential's time zone, for calendars and local dates. */
+	timezone: string;
 }
 
 function actorOf(ctx: IExecuteFunctions): Actor {
@@ -58,7 +60,7 @@ export async function runOperation<TIn, TOut>(ctx: IExecuteFunctions, handler: O
 	const node = ctx.getNode();
 
 	const config = configFromCredential(await ctx.getCredentials(CREDENTIAL_NAME));
-	const env: ReadEnv = { items, widths: config.segmentWidths };
+	const env: ReadEnv = { items, widths: config.segmentWidths, timezone: config.timezone };
 	const rename = (e: unknown) => {
 		if (e instanceof FieldError && handler.itemField) e.field = handler.itemField(e.field, env) ?? e.field;
 		return e;

@@ -43,7 +43,7 @@ export async function routeIncidents(uow: UnitOfWork, requests: RoutingRequest[]
 	// Named units: one query; unknown or out-of-scope units are the caller's error.
 	const named = requests.flatMap((r, i) => (r.location && 'unit' in r.location ? [{ i, ref: r.location.unit }] : []));
 	if (named.length) {
-		const rows = await loadUnits(uow, named.map((n) => n.ref), 'Unit');
+		const rows = await loadUnits(uow, named.map((n) => n.ref), 'Grid Unit');
 		named.forEach((n, k) => {
 			const row = rows[k];
 			if (row instanceof FieldError) out[n.i] = row;
