@@ -21,10 +21,13 @@ export async function appendEvents(uow: UnitOfWork, events: NewIncidentEvent[]):
 	for (let start = 0; start < events.length; start += 10_000) {
 		const part = events.slice(start, start + 10_000);
 		await sql(uow,
-			`INSERT INTO incident_event (incident_id, unit_id, kind, from_status, to_status, note, details)
-			SELECT t.incident_id, t.unit_id, t.kind, t.from_status, t.to_status, t.note, t.details::jsonb
+			// the actor is read once per statement rather than by the column default on every row
+			`WITH a AS MATERIALIZED (SELECT current_actor() AS actor)
+			INSERT INTO incident_event (incident_id, unit_id, kind, from_status, to_status, note, details, actor)
+			SELECT t.incident_id, t.unit_id, t.kind, t.from_status, t.to_status, t.note, t.details::jsonb, a.actor
 			FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
-				AS t(incident_id, unit_id, kind, from_status, to_status, note, details)`,
+				AS t(incident_id, unit_id, kind, from_status, to_status, note, details)
+			CROSS JOIN a`,
 			[
 				part.map((e) => e.incidentId),
 				part.map((e) => e.unitId),

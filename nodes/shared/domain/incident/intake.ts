@@ -391,7 +391,6 @@ async function writeIncidents(uow: UnitOfWork, fresh: Fresh[], policy: IntakePol
 				reference: f.reference,
 				category: f.input.category,
 				riskLevel: f.risk.level,
-				riskReasons: f.risk.reasons,
 				source: f.input.source,
 				duplicateOf: original,
 				...(f.assignee !== null ? { assigneeStaffId: f.assignee } : {}),
