@@ -158,6 +158,52 @@ describe('Open311 GeoReport v2', () => {
 	});
 });
 
+describe('the case cycle', () => {
+	const op = (operation: string, extra: INodeParameters = {}) => single('Case', { resource: 'incident', operation, ...extra });
+	const step = async (operation: string, extra: INodeParameters = {}) => outputOf(await runWf(op(operation, extra)), 'Case')[0].json;
+	const fails = async (operation: string, extra: INodeParameters) => (await runWf(op(operation, extra))).node('Case').error?.message;
+
+	it('triage, assign to the responsible grid head, work, resolve, close with the callback, reopen; the timeline says it all', async () => {
+		const [created] = outputOf(await runWf(single('Intake', fromItems()), [{ key: 'cycle-1', category: 'sanitation', text: '垃圾站气味大', unit: B1 }]), 'Intake');
+		const incident = String(created.json.reference);
+		expect(await step('triage', { incident, newRisk: 'medium', reason: '夏季高温，易滋生蚊虫' })).toMatchObject({ status: 'triaged', riskLevel: 'medium' });
+		expect(await step('assign', { incident, assignTo: 'responsible' })).toMatchObject({ status: 'assigned', assigneeName: '王芳' });
+		expect(await fails('updateStatus', { incident, status: 'triaged' })).toMatch(/^Item 0, field "New Status": /);
+		expect(await step('updateStatus', { incident, status: 'in_progress' })).toMatchObject({ status: 'in_progress' });
+		expect(await step('comment', { incident, comment: '已联系环卫' })).toMatchObject({ status: 'in_progress' });
+		expect(await step('updateStatus', { incident, status: 'resolved' })).toMatchObject({ status: 'resolved' });
+		const before = await count('incident_event');
+		expect(await fails('close', { incident, satisfaction: 7, callbackResult: '满意' })).toMatch(/^Item 0, field "Satisfaction": Satisfaction must be a whole number from 1 to 5, got 7/);
+		expect(await count('incident_event')).toBe(before);
+		expect(await step('close', { incident, satisfaction: 4, callbackResult: '基本满意' })).toMatchObject({ status: 'closed', satisfaction: 4 });
+		expect(await step('reopen', { incident, reason: '气味又出现了' })).toMatchObject({ status: 'in_progress', reopenCount: 1 });
+		const timeline = outputOf(await runWf(op('timeline', { incident })), 'Case').map((o) => o.json.kind);
+		expect(timeline).toEqual(['created', 'triaged', 'assigned', 'status_changed', 'commented', 'status_changed', 'closed', 'reopened']);
+	});
+
+	it('escalates one level at a time and refuses to go above the district', async () => {
+		const [created] = outputOf(await runWf(single('Intake', fromItems()), [{ key: 'cycle-2', category: 'safety_hazard', text: '燃气管道老化', unit: B1 }]), 'Intake');
+		const incident = String(created.json.reference);
+		const levels: unknown[] = [];
+		for (let k = 0; k < 3; k++) levels.push((await step('escalate', { incident, reason: '需要上级协调' })).handlingLevel);
+		expect(levels).toEqual([3, 2, 1]);
+		expect(await fails('escalate', { incident, reason: '再上报' })).toMatch(/^Item 0, field "Incident": .*above the district/);
+	});
+
+	it('escalates every overdue incident once and finds them by search', async () => {
+		const [created] = outputOf(await runWf(single('Intake', fromItems()), [{ key: 'cycle-3', category: 'supply_need', text: '独居老人缺粮', unit: B2 }]), 'Intake');
+		await db.query(`UPDATE grid.incident SET due_at = now() - interval '1 hour' WHERE id = $1`, [created.json.id]);
+		const overdue = outputOf(await runWf(op('search', { filters: { overdueOnly: true }, returnAll: true })), 'Case');
+		expect(overdue.map((o) => o.json.id)).toContain(created.json.id);
+		const escalated = outputOf(await runWf(op('escalateOverdue', { overdueOutput: 'summary' })), 'Case')[0].json;
+		expect(escalated.escalated as number).toBeGreaterThanOrEqual(1);
+		const after = outputOf(await runWf(op('search', { filters: { overdueOnly: true }, returnAll: true })), 'Case');
+		expect(after.map((o) => o.json.id)).not.toContain(created.json.id);
+		const again = outputOf(await runWf(op('escalateOverdue', { overdueOutput: 'summary' })), 'Case')[0].json;
+		expect(again.processed).toBe(0);
+	});
+});
+
 describe('concurrency', () => {
 	it('eight parallel executions, 10,000 items, 20% repeated keys: one incident per key, gap-free references, nothing lost', async () => {
 		const buildings = [B1, B2, '370614-001-002-001-0001', '370614-002-001-001-0001'];

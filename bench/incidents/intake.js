@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// npm run bench:intake [-- --items 10000 --runs 3]
+//
+// The Incidents issue's intake figure: N reports through the Incident node (Create Many, item fields) in the in-process
+// n8n harness — idempotency keys, routing, responsible lookup, risk scoring, pg_trgm dedupe, SLA due
+// times on the working calendar, gap-free references, encrypted reporter phones, timeline and audit —
+// against, in the same process and run:
+//   n8n pg   n8n's own Postgres node (Insert, v2.6) inserting the same item fields into a plain table
+//   raw pg   raw `pg` inserting the same fields with unnest in one transaction
+// ratio = baseline time / our time (above 1: ours is faster). Each run uses fresh databases; the
+// ratio is the median of the per-run ratios. Server: GRID_BENCH_DATABASE_URL, else embedded PostgreSQL.
+const fs = require('fs');
+const path = require('path');
+const { performance } = require('perf_hooks');
+const pg = require('pg');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'incident-intake.json');
+const KEY = 'bench-personal-data-key-0123456789';
+const TARGET = 2;
+
+function args(argv) {
+	const a = { items: 10_000, runs: 3 };
+	for (let i = 0; i < argv.length; i += 2) {
+		const k = argv[i].replace(/^--/, '');
+		if (!(k in a)) throw new Error(`unknown argument ${argv[i]}`);
+		a[k] = Number(argv[i + 1]);
+	}
+	return a;
+}
+
+async function measure(fn) {
+	let peak = process.memoryUsage().rss;
+	const timer = setInterval(() => {
+		peak = Math.max(peak, process.memoryUsage().rss);
+	}, 25);
+	const t0 = performance.now();
+	try {
+		const value = await fn();
+		return { seconds: (performance.now() - t0) / 1000, peakRssMb: Math.max(peak, process.memoryUsage().rss) / 1048576, value };
+	} finally {
+		clearInterval(timer);
+	}
+}
+
+const median = (xs) => {
+	const s = [...xs].sort((x, y) => x - y);
+	const m = Math.floor(s.length / 2);
+	return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const CATEGORIES = ['sanitation', 'safety_hazard', 'neighbour_dispute', 'supply_need', 'fever_symptoms', 'medical_need', 'vulnerable_resident_help', 'public_opinion_other'];
+const PHRASES = ['楼道堆放杂物影响通行', '垃圾桶满溢无人清运', '楼上漏水到我家', '老人独居需要买药', '小区门口积水严重', '晚上广场舞噪音扰民', '电动车在楼道充电', '家中缺米缺油', '发烧38度需要就医', '路灯不亮很危险'];
+
+/** Reports spread over the district's buildings, each with its own key, text and reporter phone. */
+function reportItems(n, buildings, run, offset = 0) {
+	const items = [];
+	for (let k = 0; k < n; k++) {
+		const i = k + offset;
+		items.push({
+			idempotencyKey: `bench-${run}-${i}`,
+			source: ['resident', 'hotline', 'staff', 'open311'][i % 4],
+			category: CATEGORIES[i % CATEGORIES.length],
+			description: `${PHRASES[(i * 7) % PHRASES.length]}，编号${i}，位置${buildings[(i * 13) % buildings.length]}`,
+			unitCode: buildings[(i * 13) % buildings.length],
+			reporterPhone: `139${String(10_000_000 + i).slice(-8)}`,
+		});
+	}
+	return items;
+}
+
+// the Postgres node maps item keys to columns of the same names
+const PLAIN = `id bigserial PRIMARY KEY, "idempotencyKey" text, source text, category text, description text, "unitCode" text, "reporterPhone" text, created_at timestamptz DEFAULT now()`;
+
+async function oneRun(ctx, a, run) {
+	const { h, dbh, uow, reg } = ctx;
+	const db = await dbh.createTestDatabase('bench_intake');
+	try {
+		await uow.run(db.config({ personalDataKey: KEY }), (u) => require(path.join(ROOT, 'nodes/shared/domain/grid/units.ts')).createUnits(u,
+			uow.units(reg.districtUnits({ streets: 5, communitiesPerStreet: 3, gridsPerCommunity: 4, buildingsPerGrid: 10 }))));
+		const buildings = (await db.query(`SELECT code FROM grid.grid_unit WHERE level = 5 ORDER BY code`)).map((r) => r.code);
+		const items = reportItems(a.items, buildings, run);
+		const warm = reportItems(200, buildings, run, 5_000_000);
+		const harness = await h.getHarness();
+
+		// ours
+		const credentials = { gridGovernancePostgres: h.gridCredentials({ ...db.config(), personalDataKey: KEY }) };
+		const wf = h.loadWorkflowFile(path.join(ROOT, 'bench', 'workflows', 'incident-intake.json'));
+		const w = await harness.runWorkflow(wf, { credentials, inputItems: warm });
+		if (w.status !== 'success') throw new Error(`warm-up failed: ${w.error?.message}`);
+		const ours = await measure(async () => {
+			const r = await harness.runWorkflow(wf, { credentials, inputItems: items });
+			if (r.status !== 'success') throw new Error(`intake failed: ${r.error?.message}`);
+			return r.output('Incident').length;
+		});
+		const [{ n, events }] = await db.query(`SELECT (SELECT count(*)::int FROM grid.incident) AS n, (SELECT count(*)::int FROM grid.incident_event WHERE kind = 'created') AS events`);
+		if (n !== a.items + warm.length || events !== n) throw new Error(`intake wrote ${n} incidents and ${events} events, expected ${a.items + warm.length}`);
+
+		// n8n's Postgres node
+		await db.query(`CREATE TABLE public.plain_pgnode (${PLAIN}); CREATE TABLE public.plain_raw (${PLAIN})`);
+		const pgwf = h.loadWorkflowFile(path.join(ROOT, 'bench', 'workflows', 'postgres-insert.json'));
+		pgwf.nodes.find((x) => x.name === 'Insert Rows').parameters.table.value = 'plain_pgnode';
+		const pgcred = { postgres: h.postgresCredentials(db.url, 5) };
+		const pw = await harness.runWorkflow(pgwf, { credentials: pgcred, inputItems: warm });
+		if (pw.error) throw new Error(`Postgres node warm-up failed: ${pw.error.message}`);
+		const pgnode = await measure(async () => {
+			const r = await harness.runWorkflow(pgwf, { credentials: pgcred, inputItems: items });
+			if (r.error) throw new Error(`Postgres node insert failed: ${r.error.message}`);
+		});
+		const [{ m }] = await db.query(`SELECT count(*)::int AS m FROM public.plain_pgnode`);
+		if (m !== a.items + warm.length) throw new Error(`Postgres node wrote ${m} rows`);
+
+		// raw pg
+		const client = new pg.Client({ connectionString: db.url });
+		await client.connect();
+		const rawInsert = async (list) => {
+			await client.query('BEGIN');
+			const col = (k) => list.map((r) => r[k]);
+			await client.query(`INSERT INTO public.plain_raw ("idempotencyKey", source, category, description, "unitCode", "reporterPhone")
+				SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+			[col('idempotencyKey'), col('source'), col('category'), col('description'), col('unitCode'), col('reporterPhone')]);
+			await client.query('COMMIT');
+		};
+		await rawInsert(warm);
+		const raw = await measure(() => rawInsert(items));
+		await client.end();
+		return { ours, pgnode, raw };
+	} finally {
+		await (await ctx.h.getHarness()).closeGridPools();
+		await db.drop();
+	}
+}
+
+async function main() {
+	const a = args(process.argv.slice(2));
+	let server;
+	let admin = process.env.GRID_BENCH_DATABASE_URL;
+	if (!admin) {
+		server = await require(path.join(ROOT, 'scripts', 'lib', 'embeddedPostgres.js')).startEmbeddedPostgres({ purpose: 'test' });
+		admin = server.url;
+	}
+	process.env.GRID_TEST_DATABASE_URL = admin;
+	require(path.join(ROOT, 'bench', 'lib', 'tsRequire.js')).install();
+	const ctx = {
+		h: require(path.join(ROOT, 'test', 'helpers', 'n8nHarness.ts')),
+		dbh: require(path.join(ROOT, 'test', 'helpers', 'db.ts')),
+		uow: require(path.join(ROOT, 'test', 'helpers', 'uow.ts')),
+		reg: require(path.join(ROOT, 'test', 'helpers', 'registry.ts')),
+	};
+	try {
+		console.log(`incident intake benchmark: ${a.items} items, ${a.runs} runs`);
+		const runs = [];
+		for (let k = 0; k < a.runs; k++) runs.push(await oneRun(ctx, a, k));
+		const vsNode = runs.map((r) => r.pgnode.seconds / r.ours.seconds);
+		const vsRaw = runs.map((r) => r.raw.seconds / r.ours.seconds);
+		const sec = (key) => median(runs.map((r) => r[key].seconds));
+		const rss = (key) => Math.max(...runs.map((r) => r[key].peakRssMb)).toFixed(0);
+		const rows = [
+			{ workload: 'Incident Create (n8n) vs n8n Postgres node Insert', size: `${a.items} reports`, ours: `${sec('ours').toFixed(2)} s`, baseline: `${sec('pgnode').toFixed(2)} s`, ratio: `${median(vsNode).toFixed(2)} (runs ${vsNode.map((x) => x.toFixed(2)).join(', ')}; target >= ${TARGET})`, rss: `${rss('ours')} / ${rss('pgnode')} MB` },
+			{ workload: 'Incident Create (n8n) vs raw pg unnest', size: `${a.items} reports`, ours: `${sec('ours').toFixed(2)} s`, baseline: `${sec('raw').toFixed(3)} s`, ratio: `${median(vsRaw).toFixed(3)} (runs ${vsRaw.map((x) => x.toFixed(3)).join(', ')})`, rss: `${rss('ours')} / ${rss('raw')} MB` },
+		];
+		const widths = ['workload', 'size', 'ours', 'baseline', 'ratio', 'rss'].map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
+		const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ');
+		console.log(`\n${line(['workload', 'size', 'ours', 'baseline', 'ratio (baseline/ours)', 'peak RSS'])}\n${rows.map((r) => line([r.workload, r.size, r.ours, r.baseline, r.ratio, r.rss])).join('\n')}\n`);
+		const result = {
+			benchmark: 'incident-intake',
+			date: new Date().toISOString(),
+			server: server ? `embedded PostgreSQL ${server.version}` : 'GRID_BENCH_DATABASE_URL',
+			sizes: a,
+			rows,
+			raw: { runs: runs.map((r) => ({ ours: r.ours.seconds, pgnode: r.pgnode.seconds, raw: r.raw.seconds })), ratioVsPostgresNode: median(vsNode), ratioVsRawPg: median(vsRaw) },
+		};
+		fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
+		fs.writeFileSync(RESULT_FILE, `${JSON.stringify(result, null, '\t')}\n`);
+		console.log(`written to ${path.relative(ROOT, RESULT_FILE)}`);
+	} finally {
+		if (server) await server.stop();
+	}
+}
+
+main().then(() => process.exit(0), (error) => {
+	console.error(error);
+	process.exit(1);
+});
