@@ -12,6 +12,8 @@ import { type IntakeResult, createIncidents } from '../../nodes/shared/domain/in
 import type { IntakePolicy, NewIncident } from '../../nodes/shared/domain/incident/intakeInput';
 import { DEFAULT_RISK_RULES } from '../../nodes/shared/domain/incident/risk';
 import { DEFAULT_SLA_MATRIX } from '../../nodes/shared/domain/incident/sla';
+import { escalate } from '../../nodes/shared/domain/incident/escalation';
+import { getIncidents } from '../../nodes/shared/domain/incident/queries';
 import { recordObservations, setHealthStatus } from '../../nodes/shared/domain/resident/health';
 import { checkResident } from '../../nodes/shared/domain/resident/residentInput';
 import { saveResidents } from '../../nodes/shared/domain/resident/residents';
@@ -221,4 +223,12 @@ describe('intake', () => {
 		const [dupKeys] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT idempotency_key FROM grid.incident WHERE idempotency_key LIKE 'par-%' GROUP BY 1 HAVING count(*) > 1) d`);
 		expect(dupKeys.n).toBe(0);
 	}, 180_000);
+
+	it('a scoped credential still sees its incident after it was escalated above its scope', async () => {
+		const r = value((await intake([{ source: 'staff', category: 'safety_hazard', description: '外墙脱落', location: { unit: { code: B1 } } }]))[0]);
+		await run(db.config(), (uow) => escalate(uow, { incident: { id: r.id }, reason: '需街道协调' }));
+		await run(db.config(), (uow) => escalate(uow, { incident: { id: r.id }, reason: '需区级协调' }));
+		const [seen] = await run(db.config({ scopeCode: '370614-001-001' }), (uow) => getIncidents(uow, [{ id: r.id }]));
+		expect(seen.ok && seen.value).toMatchObject({ id: r.id, unitCode: B1, handlingUnitCode: null, handlingLevel: null });
+	});
 });

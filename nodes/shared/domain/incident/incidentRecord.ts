@@ -22,8 +22,9 @@ export interface IncidentRecord {
 	unitName: string;
 	locationCode: string | null;
 	routingNote: string | null;
-	handlingUnitCode: string;
-	handlingLevel: number;
+	/** Null when the case is handled above the credential's scope. */
+	handlingUnitCode: string | null;
+	handlingLevel: number | null;
 	residentId: number | null;
 	reporter: { name: string | null; phone: string | null; email: string | null; revealed: boolean };
 	address: string | null;
@@ -59,7 +60,7 @@ export const INCIDENT_COLUMNS = `i.id, i.reference, i.source, i.category, i.desc
 	i.idempotency_key, i.created_at, i.updated_at, i.resolved_at, i.closed_at, i.unit_id`;
 export const INCIDENT_FROM = `incident i
 	JOIN grid_unit u ON u.id = i.unit_id
-	JOIN grid_unit hu ON hu.id = i.handling_unit_id
+	LEFT JOIN grid_unit hu ON hu.id = i.handling_unit_id
 	LEFT JOIN grid_unit l ON l.id = i.location_unit_id
 	LEFT JOIN incident d ON d.id = i.duplicate_of
 	LEFT JOIN staff st ON st.id = i.assignee_staff_id`;
@@ -97,8 +98,8 @@ export async function toIncidentRecords(uow: UnitOfWork, rows: IncidentRow[], re
 			unitName: r.unit_name as string,
 			locationCode: (r.location_code as string | null) ?? null,
 			routingNote: (r.routing_note as string | null) ?? null,
-			handlingUnitCode: r.handling_code as string,
-			handlingLevel: r.handling_level as number,
+			handlingUnitCode: (r.handling_code as string | null) ?? null,
+			handlingLevel: (r.handling_level as number | null) ?? null,
 			residentId: (r.resident_id as number | null) ?? null,
 			reporter: {
 				name: (r.reporter_name as string | null) ?? null,
