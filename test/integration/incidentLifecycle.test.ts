@@ -8,6 +8,7 @@ import type { UnitOfWork } from '../../nodes/shared/domain/context';
 import { assignStaff } from '../../nodes/shared/domain/grid/assignments';
 import { createStaff } from '../../nodes/shared/domain/grid/staff';
 import { escalate, escalateOverdue } from '../../nodes/shared/domain/incident/escalation';
+import { noteSlaBreaches } from '../../nodes/shared/domain/incident/feed';
 import { assign, close, comment, reopen, triage, updateStatus } from '../../nodes/shared/domain/incident/lifecycle';
 import { getIncidents, searchIncidents, timeline } from '../../nodes/shared/domain/incident/queries';
 import { DEFAULT_SLA_MATRIX, addDuration, slaFor } from '../../nodes/shared/domain/incident/sla';
@@ -501,6 +502,22 @@ describe('escalate overdue', () => {
 		const up = await act((uow) => escalateOverdue(uow, { within: { code: '370614-001' } }));
 		expect(up).toMatchObject({ processed: 3, escalated: 3 });
 		expect(up.incidents.every((r) => r.toUnitCode === '370614' && r.assigneeStaffId === staffId.get('D1'))).toBe(true);
+	});
+
+	it('announces a breach nobody noted before replacing its due time, and never announces one twice', async () => {
+		await quiet();
+		const [unnoted, noted] = await reportIncidents(db.config(), B1, 2, { category: 'sanitation' });
+		await makeOverdue(db, [unnoted.id, noted.id], 30);
+		await act((uow) => noteSlaBreaches(uow));
+		const [{ due }] = await db.query<{ due: string }>(`SELECT due_at::text AS due FROM grid.incident WHERE id = $1`, [unnoted.id]);
+		// a new due time for the first one, passed too, that no poll has seen
+		await db.query(`UPDATE grid.incident SET due_at = $2::timestamptz - interval '5 minutes' WHERE id = $1`, [unnoted.id, due]);
+		await act((uow) => escalateOverdue(uow));
+		const kinds = async (id: number) => (await db.query<{ kind: string }>(`SELECT kind FROM grid.incident_event WHERE incident_id = $1 AND kind IN ('sla_breached', 'escalated') ORDER BY id`, [id])).map((k) => k.kind);
+		expect(await kinds(unnoted.id)).toEqual(['sla_breached', 'sla_breached', 'escalated']);
+		expect(await kinds(noted.id)).toEqual(['sla_breached', 'escalated']);
+		// the new due time is not yet passed: the trigger has nothing more to note
+		expect(await act((uow) => noteSlaBreaches(uow))).toEqual([]);
 	});
 
 	it('two runs at once never escalate one incident twice', async () => {

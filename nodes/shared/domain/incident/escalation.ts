@@ -152,6 +152,7 @@ interface OverdueRow {
 	transfer_count: number;
 	supervised: boolean;
 	escalation_count: number;
+	breach_noted_due_at: string | null;
 	handling_code: string | null;
 	handling_level: number | null;
 	parent_id: number | null;
@@ -209,7 +210,7 @@ export async function escalateOverdue(uow: UnitOfWork, input: EscalateOverdueInp
 		const { rows } = await sql<OverdueRow>(uow,
 			`SELECT i.id, i.reference, i.unit_id, i.handling_unit_id, i.status, i.category, i.risk_level, i.due_at,
 				i.assignee_staff_id, i.assignee_team, i.reopen_count, i.transfer_count, i.supervised, i.escalation_count,
-				hu.code AS handling_code, hu.level AS handling_level, hu.parent_id, pu.code AS parent_code, pu.level AS parent_level
+				i.breach_noted_due_at, hu.code AS handling_code, hu.level AS handling_level, hu.parent_id, pu.code AS parent_code, pu.level AS parent_level
 			FROM incident i
 				${joins.join(' ')}
 				LEFT JOIN grid_unit hu ON hu.id = i.handling_unit_id
@@ -269,6 +270,19 @@ async function escalateChunk(
 		dues.push(due);
 		supervise.push(sup);
 		statuses.push(status);
+		// A breach the Grid Trigger has not announced yet is announced here, before its due time is replaced.
+		if (r.breach_noted_due_at === null || new Date(r.breach_noted_due_at).getTime() !== new Date(r.due_at).getTime()) {
+			events.push({
+				incidentId: r.id,
+				unitId: r.unit_id,
+				kind: 'sla_breached',
+				note: `Due ${r.due_at} passed while ${r.status}`,
+				details: {
+					reference: r.reference, dueAt: r.due_at, status: r.status, riskLevel: r.risk_level, handlingUnitCode: r.handling_code,
+					escalationCount: r.escalation_count, overdueMinutes: Math.floor((Date.parse(result.ranAt) - Date.parse(r.due_at)) / 60_000),
+				},
+			});
+		}
 		const top = r.handling_code === null
 			? `its handling unit lies above this credential's scope ${uow.scopeCode}`
 			: r.handling_level === 1 || r.parent_id === null
@@ -322,6 +336,7 @@ async function escalateChunk(
 			assignee_staff_id = CASE WHEN t.reassign THEN t.assignee ELSE i.assignee_staff_id END,
 			assignee_team = CASE WHEN t.reassign THEN NULL ELSE i.assignee_team END,
 			escalation_count = i.escalation_count + t.inc,
+			breach_noted_due_at = i.due_at,
 			due_at = t.due_at,
 			supervised = i.supervised OR t.supervise,
 			status = t.status,
