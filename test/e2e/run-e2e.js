@@ -122,7 +122,7 @@ async function finish(cleanups, started) {
 }
 
 async function run(cleanups) {
-	log('End-to-end check: the Grid node in real n8n');
+	log('End-to-end check: the Grid and Incident nodes in real n8n');
 
 	await step('package built', () => lib.ensureBuilt(log));
 
@@ -332,12 +332,52 @@ async function run(cleanups) {
 		});
 	}
 
-	await check('n8n recorded the three executions with their outcomes', async () => {
+	// ------------------------------------------------------------------------------------------
+	// The Incident node: reports taken in from items, a retried report, high risk escalated, its timeline
+	const incidentWf = readFixture('incident-e2e.workflow.json');
+	log(`\n  workflow "${incidentWf.name}"`);
+	const incidentRun = await step(`n8n execute --id ${incidentWf.id}`, () => lib.runN8n(['execute', `--id=${incidentWf.id}`, '--rawOutput'], env));
+	const incidentExecution = lib.parseExecution(incidentRun.stdout);
+	await check('execution succeeded (exit code 0, status success)', () => {
+		assert.equal(incidentRun.code, 0, `exit code ${incidentRun.code}\n${incidentRun.stdout.slice(-3000)}\n${incidentRun.stderr.slice(-2000)}`);
+		assert.equal(incidentExecution?.status, 'success');
+	});
+	if (incidentExecution) {
+		const taken = outputItems(incidentExecution, 'Take In Reports');
+		await check('Create Many: three items paired to the reports; the retried key returns the first incident', () => {
+			assert.deepEqual(taken.map((i) => i.pairedItem), [{ item: 0 }, { item: 1 }, { item: 2 }]);
+			assert.match(taken[0].json.reference, /^INC-\d{8}-\d{6}$/);
+			assert.equal(taken[2].json.id, taken[0].json.id);
+			assert.deepEqual(taken.map((i) => i.json.repeatedRequest), [false, false, true]);
+			assert.equal(taken[0].json.reporter.phone, '139****0001');
+		});
+		await check('the report of a person in a coma is high or critical risk and was escalated one level', () => {
+			assert.ok(['high', 'critical'].includes(taken[1].json.riskLevel), `risk ${taken[1].json.riskLevel}`);
+			const escalated = outputItems(incidentExecution, 'Escalate');
+			assert.equal(escalated.length, 1);
+			assert.equal(escalated[0].json.reference, taken[1].json.reference);
+			assert.equal(escalated[0].json.handlingLevel, taken[1].json.handlingLevel - 1);
+		});
+		await check('Timeline: created, then escalated', () => {
+			assert.deepEqual(outputItems(incidentExecution, 'Timeline').map((i) => i.json.kind), ['created', 'escalated']);
+		});
+		await check('SQL: two incidents, gap-free references, the phone encrypted, every change audited', async () => {
+			const rows = await sql(`SELECT reference, reporter_phone_enc, reporter_phone_masked FROM grid.incident ORDER BY reference`);
+			assert.equal(rows.length, 2);
+			assert.deepEqual(rows.map((r) => Number(r.reference.slice(-6))), [1, 2]);
+			assert.ok(!JSON.stringify(rows).includes('13905350001'));
+			const [{ n }] = await sql(`SELECT count(*)::int AS n FROM grid.audit_log WHERE entity = 'incident'`);
+			assert.equal(n, 3); // two inserts and one update (the escalation)
+		});
+	}
+
+	await check('n8n recorded the four executions with their outcomes', async () => {
 		const rows = await lib.withClient(n8nDbUrl, async (c) => (await c.query(`SELECT "workflowId" AS workflow, status, mode FROM execution_entity ORDER BY id`)).rows);
 		assert.deepEqual(rows, [
 			{ workflow: good.id, status: 'success', mode: 'cli' },
 			{ workflow: readFixture('grid-e2e-bad-item.workflow.json').id, status: 'error', mode: 'cli' },
 			{ workflow: readFixture('grid-e2e-bad-parent.workflow.json').id, status: 'error', mode: 'cli' },
+			{ workflow: incidentWf.id, status: 'success', mode: 'cli' },
 		]);
 	});
 	log('');

@@ -23,6 +23,7 @@ export type IntakeResult = IncidentRecord & {
 };
 
 const CHUNK = 2_000;
+const IN_BATCH_COMPARE = 50;
 // Fever readings older than this do not count as "recent" for risk scoring.
 const FEVER_LOOKBACK_HOURS = 72;
 
@@ -261,6 +262,8 @@ async function findDuplicates(uow: UnitOfWork, fresh: Fresh[], policy: IntakePol
 	for (const r of rows) fresh[r.k].originalId = r.id;
 
 	// Within the batch: a later report repeats the earliest similar one that is not itself a duplicate.
+	// Each report is compared with at most IN_BATCH_COMPARE earlier ones of its unit and category, so a
+	// batch of many reports about one place stays linear.
 	const groups = new Map<string, number[]>();
 	fresh.forEach((f, k) => {
 		if (f.originalId !== null) return;
@@ -272,7 +275,7 @@ async function findDuplicates(uow: UnitOfWork, fresh: Fresh[], policy: IntakePol
 	const left: number[] = [];
 	const right: number[] = [];
 	for (const list of groups.values()) {
-		for (let a = 0; a < list.length; a++) for (let b = 0; b < a; b++) {
+		for (let a = 0; a < list.length; a++) for (let b = Math.max(0, a - IN_BATCH_COMPARE); b < a; b++) {
 			left.push(list[a]);
 			right.push(list[b]);
 		}
@@ -290,6 +293,17 @@ async function findDuplicates(uow: UnitOfWork, fresh: Fresh[], policy: IntakePol
 
 async function writeIncidents(uow: UnitOfWork, fresh: Fresh[], policy: IntakePolicy, now: Date): Promise<void> {
 	if (!fresh.length) return;
+	// every report of the batch starts its clock at the same moment: one due time per risk and category
+	const dues = new Map<string, string>();
+	const dueFor = (f: Fresh) => {
+		const key = `${f.risk.level}|${f.input.category}`;
+		let due = dues.get(key);
+		if (due === undefined) {
+			due = dueTime(now, f.risk.level, f.input.category, policy.sla, policy.calendar).toISOString();
+			dues.set(key, due);
+		}
+		return due;
+	};
 	// Originals are written before their in-batch duplicates so that duplicate_of can point at them.
 	const firstPass = fresh.filter((f) => f.originalFresh === null);
 	const secondPass = fresh.filter((f) => f.originalFresh !== null);
@@ -338,7 +352,7 @@ async function writeIncidents(uow: UnitOfWork, fresh: Fresh[], policy: IntakePol
 					status: duplicate ? 'duplicate' : f.assignee !== null ? 'assigned' : 'new',
 					duplicate_of: original,
 					assignee_staff_id: duplicate ? null : f.assignee,
-					due_at: duplicate ? null : dueTime(now, f.risk.level, f.input.category, policy.sla, policy.calendar).toISOString(),
+					due_at: duplicate ? null : dueFor(f),
 				};
 			});
 			const { rows: made } = await sql<{ id: number; reference: string }>(uow,
