@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { foundation } from './001_foundation';
 import { residents } from './002_residents';
 import { incidents } from './003_incidents';
+import { tasks } from './004_tasks';
 
 /** Every migration this code knows, in order. Names are the schema's version history. */
 export function migrationList(schema: string, appRole: string): Array<{ name: string; migration: Knex.Migration }> {
@@ -9,6 +10,7 @@ export function migrationList(schema: string, appRole: string): Array<{ name: st
 		{ name: '001_foundation', migration: foundation(schema, appRole) },
 		{ name: '002_residents', migration: residents(schema, appRole) },
 		{ name: '003_incidents', migration: incidents(schema, appRole) },
+		{ name: '004_tasks', migration: tasks(schema, appRole) },
 	];
 }
 
