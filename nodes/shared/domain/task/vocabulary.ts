@@ -44,3 +44,35 @@ export const TASK_EVENT_KINDS = {
 	escalated: 'Escalated as an incident (转事件)',
 } as const;
 export type TaskEventKind = keyof typeof TASK_EVENT_KINDS;
+
+/** What a verification or locate-person task found. */
+export const FIND_RESULTS = {
+	found: 'Found (已找到)',
+	not_found: 'Not found (未找到)',
+	moved_away: 'Moved away (已迁出)',
+} as const;
+export type FindResult = keyof typeof FIND_RESULTS;
+
+/** Kinds whose completion records a find result. */
+export const FIND_KINDS: readonly TaskKind[] = ['verification', 'locate_person'];
+
+/**
+ * The incident category a task escalates under when it has expired too often: a missed delivery is
+ * a supply need, a missed temperature check or follow-up an epidemic matter, the rest "other".
+ */
+export const ESCALATION_CATEGORY: Readonly<Record<TaskKind, string>> = {
+	door_survey: 'public_opinion_other',
+	checkpoint_shift: 'safety_hazard',
+	temperature_check: 'fever_symptoms',
+	registration: 'public_opinion_other',
+	errand: 'supply_need',
+	supply_delivery: 'supply_need',
+	disinfection: 'sanitation',
+	quarantine_followup: 'quarantine_breach',
+	verification: 'arrival_from_risk_area',
+	locate_person: 'arrival_from_risk_area',
+	custom: 'public_opinion_other',
+};
+
+/** Expired tasks escalate as an incident on this attempt unless told otherwise. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
