@@ -3,6 +3,8 @@
  * item fields, a chained offer → accept → start → complete whose fever opens an incident, bad input
  * with and without Continue On Fail, checkpoint shifts and Expire Overdue.
  */
+import { readFileSync } from 'fs';
+import path from 'path';
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { type TestDatabase, createTestDatabase } from '../helpers/db';
 import {
