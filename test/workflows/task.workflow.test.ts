@@ -146,3 +146,30 @@ describe('Task node', () => {
 		expect(expire[0].json).toMatchObject({ processed: 0, reopened: 0, escalated: 0, tasks: [] });
 	});
 });
+
+describe('campaigns and supply needs through the node', () => {
+	it('a door-to-door survey of every building in a grid: the second run creates nothing', async () => {
+		const params: INodeParameters = {
+			resource: 'campaign', operation: 'run', campaignKey: 'wf-survey-grid-1', campaignName: '网格1入户摸排', campaignKind: 'door_survey',
+			campaignUnit: { __rl: true, mode: 'code', value: '370614-001-001-001' }, campaignTarget: 'unit', unitLevel: 5,
+			scheduleMode: 'once', dueAt: '2030-05-03T18:00:00+08:00',
+		};
+		const first = outputOf(await runWf(single('Campaign', params)), 'Campaign')[0].json;
+		expect(first).toMatchObject({ created: 2, alreadyPresent: 0 });
+		const second = outputOf(await runWf(single('Campaign', params)), 'Campaign')[0].json;
+		expect(second).toMatchObject({ created: 0, alreadyPresent: 2 });
+		expect(await count('task', `kind = 'door_survey' AND campaign_id IS NOT NULL`)).toBe(2);
+	});
+
+	it('records a need and plans it into a delivery for the building', async () => {
+		const window = { windowStart: '2030-05-04T09:00:00+08:00', windowEnd: '2030-05-04T12:00:00+08:00' };
+		const need = outputOf(await runWf(single('Need', {
+			resource: 'supplyNeed', operation: 'record', residentId, urgency: 'urgent', ...window,
+			supplyItems: { item: [{ item: '大米', quantity: 5, unit: 'kg', category: 'groceries' }] },
+		})), 'Need')[0].json;
+		expect(need).toMatchObject({ status: 'open', urgency: 'urgent' });
+		const plan = outputOf(await runWf(single('Plan', { resource: 'supplyNeed', operation: 'planDeliveries', planFilters: { windowFrom: window.windowStart, windowTo: window.windowEnd } })), 'Plan')[0].json;
+		expect(plan).toMatchObject({ tasksCreated: 1, needsPlanned: 1 });
+		expect(await count('task', `kind = 'supply_delivery' AND priority = 4`)).toBe(1);
+	});
+});

@@ -1,7 +1,9 @@
 import type { INodeProperties } from 'n8n-workflow';
 import { operationSelector, optionsCollection, resourceSelector } from '../../shared/n8n/descriptions';
 import type { HandlerTable } from '../../shared/n8n/router';
+import * as campaign from './campaign/campaign.operation';
 import * as shift from './shift/shift.operation';
+import * as supply from './supply/supply.operation';
 import * as create from './task/create.operation';
 import * as expire from './task/expire.operation';
 import * as lifecycle from './task/lifecycle.operation';
@@ -31,11 +33,15 @@ export const handlers: HandlerTable = {
 		create: shift.createHandler,
 		list: shift.listHandler,
 	},
+	[campaign.resource.value]: campaign.resource.handlers,
+	[supply.resource.value]: supply.resource.handlers,
 };
 
 export const resources: Array<{ name: string; value: string; description?: string }> = [
 	{ name: 'Task (任务)', value: 'task' },
 	{ name: 'Checkpoint Shift (卡口班次)', value: 'shift', description: 'Shifts at a checkpoint, one task per slot' },
+	{ name: campaign.resource.name, value: campaign.resource.value, description: campaign.resource.description },
+	{ name: supply.resource.name, value: supply.resource.value, description: supply.resource.description },
 ];
 
 const TASK_OPS = ['get', 'timeline', 'assign', 'offer', 'accept', 'decline', 'start', 'complete', 'cancel'];
@@ -68,4 +74,5 @@ export const properties: INodeProperties[] = [
 	...shift.description,
 	optionsCollection('task', ['create', 'list', 'expireOverdue', ...TASK_OPS]),
 	optionsCollection('shift', ['create', 'list']),
+	...[campaign.resource, supply.resource].flatMap((r) => [operationSelector(r.value, r.operations, r.defaultOperation), ...r.properties]),
 ];

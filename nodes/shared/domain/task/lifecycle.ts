@@ -1,4 +1,5 @@
 import { sql } from '../../db/sql';
+import { fulfilNeedsForTask, releaseNeedsForTask } from './supply';
 import { FieldError, describeValue } from '../../validation/errors';
 import { requiredText, text } from '../../validation/text';
 import type { UnitOfWork } from '../context';
@@ -426,6 +427,11 @@ export async function completeTask(uow: UnitOfWork, input: CompleteTaskInput, po
 		household = { id: h.id, facts: h.facts };
 		Object.assign(outcome, { householdId: h.id, householdFacts: o.householdFacts });
 	}
+	if (t.kind === 'supply_delivery') {
+		// closes the loop: the residents' needs this delivery carried are met
+		const { needIds } = await fulfilNeedsForTask(uow, [t.id]);
+		outcome.fulfilledNeedIds = needIds;
+	}
 	await update(uow, t.id, [
 		['status', "'done'", []],
 		['outcome', '?::jsonb', [JSON.stringify(outcome)]],
@@ -447,6 +453,8 @@ export async function cancelTask(uow: UnitOfWork, input: CancelTaskInput): Promi
 	const r = reason(input.reason);
 	const t = await lockTask(uow, input.task);
 	requireStatus(t, OPEN_TASK_STATUSES, 'cancelled');
+	// a cancelled delivery gives its needs back to planning
+	if (t.kind === 'supply_delivery') await releaseNeedsForTask(uow, [t.id]);
 	await update(uow, t.id, [['status', "'cancelled'", []], ['cancel_reason', '?', [r]], ['offered_volunteer_id', 'NULL', []]]);
 	return finish(uow, t, [{ taskId: t.id, unitId: t.unit_id, kind: 'cancelled', fromStatus: t.status, toStatus: 'cancelled', note: r }],
 		holdsLoad(t) ? [{ volunteerId: t.assignee_volunteer_id!, delta: -1 }] : []);
