@@ -213,6 +213,19 @@ describe('pool lifecycle', () => {
 		expect(r.rows[0].n).toBe('42');
 	});
 
+	it('does not depend on global parsers another node replaced (as n8n\'s Postgres node does)', async () => {
+		const saved = [1184, 1114, 20, 1016].map((oid) => [oid, pg.types.getTypeParser(oid, 'text')] as const);
+		try {
+			for (const [oid] of saved) pg.types.setTypeParser(oid, (v: string) => `replaced:${v}`);
+			await closeAllPools();
+			const value = await run(db.config(), async (uow) => (await uow.trx.raw(
+				`SELECT 42::bigint AS n, '2026-11-26 19:44:28.5+08'::timestamptz AS t, ARRAY[1,2]::bigint[] AS a`)).rows[0]);
+			expect(value).toEqual({ n: 42, t: '2026-11-26T11:44:28.500Z', a: [1, 2] });
+		} finally {
+			for (const [oid, parser] of saved) pg.types.setTypeParser(oid, parser);
+		}
+	});
+
 	it('tests a credential without ending the pool executions share', async () => {
 		await run(db.config(), async () => undefined);
 		const before = openPoolCount();

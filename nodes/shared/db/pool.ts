@@ -5,6 +5,7 @@ import { deriveKeys, sameFingerprint, type PersonalDataKeys } from '../domain/pe
 import { type ConnectionConfig, isValidSchemaName, poolKey } from './config';
 import { translateDbError } from './errors';
 import { migrateToLatest } from './migrate';
+import { bigintArray, bigintValue, timestampToIso } from './typeParsers';
 
 export const APPLICATION_NAME = 'n8n-grid-governance';
 const DEFAULT_IDLE_CLOSE_MS = 5 * 60_000;
@@ -27,24 +28,17 @@ const pools = new Map<string, Entry>();
 let sweeper: NodeJS.Timeout | undefined;
 
 // Parsers live on each pool's connections, so this package never changes pg's global parsers
-// that other nodes in the same n8n process rely on.
+// that other nodes in the same n8n process rely on, nor depends on what they set there.
 function typeParsers() {
-	const tz = pg.types.getTypeParser(1184, 'text') as (v: string) => Date;
-	const ts = pg.types.getTypeParser(1114, 'text') as (v: string) => Date;
-	const bigint = (v: string) => {
-		const n = Number(v);
-		return Number.isSafeInteger(n) ? n : v;
-	};
-	const bigintArray = pg.types.getTypeParser(1016 as never, 'text') as (v: string) => Array<string | null>;
 	return {
 		getTypeParser(oid: number, format?: 'text' | 'binary') {
 			if (format === undefined || format === 'text') {
 				switch (oid) {
-					case 20: return bigint;
-					case 1016: return (v: string) => bigintArray(v).map((x) => (x === null ? null : bigint(x)));
+					case 20: return bigintValue;
+					case 1016: return bigintArray;
 					case 1700: return (v: string) => Number(v);
-					case 1184: return (v: string) => tz(v).toISOString();
-					case 1114: return (v: string) => ts(v).toISOString();
+					case 1184: return (v: string) => timestampToIso(v, true);
+					case 1114: return (v: string) => timestampToIso(v, false);
 					case 1082: return (v: string) => v;
 				}
 			}
