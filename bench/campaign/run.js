@@ -16,6 +16,7 @@ const fs = require('fs');
 const path = require('path');
 const { performance } = require('perf_hooks');
 const pg = require('pg');
+const { textTable, benchServer } = require('../lib/inProcess');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'campaign.json');
@@ -81,22 +82,13 @@ async function naive(url, a, key) {
 }
 
 function table(rows) {
-	const head = ['workload', 'tasks created', 'ours (s)', 'naive (s)', 'naive / ours'];
-	const lines = [head, ...rows.map((r) => [r.workload, r.created, r.ours.toFixed(2), r.naive.toFixed(2), r.ratio.toFixed(1)])];
-	const widths = head.map((_, c) => Math.max(...lines.map((l) => String(l[c]).length)));
-	return lines.map((l, k) => l.map((v, c) => String(v).padEnd(widths[c])).join('  ') + (k === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : '')).join('\n');
+	return textTable(['workload', 'tasks created', 'ours (s)', 'naive (s)', 'naive / ours'], rows.map((r) => [r.workload, r.created, r.ours.toFixed(2), r.naive.toFixed(2), r.ratio.toFixed(1)]));
 }
 
 async function main() {
 	const a = args(process.argv.slice(2));
-	let server;
-	let admin = process.env.GRID_BENCH_DATABASE_URL;
-	if (!admin) {
-		server = await require(path.join(ROOT, 'scripts', 'lib', 'embeddedPostgres.js')).startEmbeddedPostgres({ purpose: 'test' });
-		admin = server.url;
-	}
-	process.env.GRID_TEST_DATABASE_URL = admin;
-	require(path.join(ROOT, 'bench', 'lib', 'tsRequire.js')).install();
+	const server = await benchServer();
+	const admin = server.admin;
 	const dbh = require(path.join(ROOT, 'test', 'helpers', 'db.ts'));
 	const reg = require(path.join(ROOT, 'test', 'helpers', 'registry.ts'));
 	const { runCampaign } = require(path.join(ROOT, 'nodes/shared/domain/task/campaigns.ts'));
@@ -159,7 +151,7 @@ async function main() {
 		const result = {
 			benchmark: 'campaign',
 			date: new Date().toISOString(),
-			server: server ? `embedded PostgreSQL ${server.version}` : 'GRID_BENCH_DATABASE_URL',
+			server: server.label,
 			sizes: { ...a, residents: stats.residents, matchingResidents: matching },
 			note: 'runCampaign through withUnitOfWork (as the Task node runs it) vs a naive one-statement-per-task loop in plain pg on the same registry; ratio = naive seconds / ours',
 			rows,
@@ -171,7 +163,7 @@ async function main() {
 	} finally {
 		await closeAllPools();
 		await db.drop();
-		if (server) await server.stop();
+		await server.stop();
 	}
 }
 

@@ -13,6 +13,7 @@ const fs = require('fs');
 const path = require('path');
 const { performance } = require('perf_hooks');
 const pg = require('pg');
+const { textTable, benchServer } = require('../lib/inProcess');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'dispatch.json');
@@ -128,22 +129,13 @@ async function naive(url, n) {
 }
 
 function table(rows) {
-	const head = ['scenario', 'tasks examined', 'assigned', 'seconds', 'assignments/s', 'vs naive', 'double', 'past max'];
-	const lines = [head, ...rows.map((r) => [r.scenario, r.examined, r.assigned, r.seconds.toFixed(2), r.rate.toFixed(0), r.ratio, r.doubleAssignments, r.capViolations])];
-	const widths = head.map((_, c) => Math.max(...lines.map((l) => String(l[c]).length)));
-	return lines.map((l, k) => l.map((v, c) => String(v).padEnd(widths[c])).join('  ') + (k === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : '')).join('\n');
+	return textTable(['scenario', 'tasks examined', 'assigned', 'seconds', 'assignments/s', 'vs naive', 'double', 'past max'], rows.map((r) => [r.scenario, r.examined, r.assigned, r.seconds.toFixed(2), r.rate.toFixed(0), r.ratio, r.doubleAssignments, r.capViolations]));
 }
 
 async function main() {
 	const a = args(process.argv.slice(2));
-	let server;
-	let admin = process.env.GRID_BENCH_DATABASE_URL;
-	if (!admin) {
-		server = await require(path.join(ROOT, 'scripts', 'lib', 'embeddedPostgres.js')).startEmbeddedPostgres({ purpose: 'test' });
-		admin = server.url;
-	}
-	process.env.GRID_TEST_DATABASE_URL = admin;
-	require(path.join(ROOT, 'bench', 'lib', 'tsRequire.js')).install();
+	const server = await benchServer();
+	const admin = server.admin;
 	const dbh = require(path.join(ROOT, 'test', 'helpers', 'db.ts'));
 	const uow = require(path.join(ROOT, 'test', 'helpers', 'uow.ts'));
 	const reg = require(path.join(ROOT, 'test', 'helpers', 'registry.ts'));
@@ -191,7 +183,7 @@ async function main() {
 		const result = {
 			benchmark: 'dispatch',
 			date: new Date().toISOString(),
-			server: server ? `embedded PostgreSQL ${server.version}` : 'GRID_BENCH_DATABASE_URL',
+			server: server.label,
 			sizes: a,
 			note: 'assignments per second; the naive baseline runs on the first naiveTasks tasks of the same rebuilt data (its rate, not its total, is compared)',
 			rows,
@@ -204,7 +196,7 @@ async function main() {
 	} finally {
 		await closeAllPools();
 		await db.drop();
-		if (server) await server.stop();
+		await server.stop();
 	}
 }
 

@@ -18,8 +18,8 @@
 const fs = require('fs');
 const path = require('path');
 const { randomBytes } = require('crypto');
-const { performance } = require('perf_hooks');
 const pg = require('pg');
+const { benchServer, measure, median, textTable } = require('../lib/inProcess');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist', 'nodes', 'shared');
@@ -70,21 +70,6 @@ const lib = {
 	DEFAULT_SEGMENT_WIDTHS: need('validation/gridCode.js').DEFAULT_SEGMENT_WIDTHS,
 };
 
-async function measure(fn) {
-	let peak = process.memoryUsage().rss;
-	const timer = setInterval(() => {
-		peak = Math.max(peak, process.memoryUsage().rss);
-	}, 25);
-	const t0 = performance.now();
-	try {
-		const value = await fn();
-		return { seconds: (performance.now() - t0) / 1000, peakRssMb: Math.max(peak, process.memoryUsage().rss) / 1048576, value };
-	} finally {
-		clearInterval(timer);
-	}
-}
-
-const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const pad = (n, w) => String(n).padStart(w, '0');
 
 function dbUrl(admin, name) {
@@ -209,7 +194,7 @@ async function naiveEscalateOverdue(w) {
 	for (const { id } of due) {
 		const { rows: [r] } = await sql(w,
 			`SELECT i.id, i.unit_id, i.status, i.category, i.risk_level, i.due_at, i.handling_unit_id, i.escalation_count, i.reopen_count,
-				i.transfer_count, i.supervised, hu.code AS handling_code, hu.level AS handling_level, hu.parent_id, pu.code AS parent_code
+				i.transfer_count, i.supervised, i.breach_noted_due_at, hu.code AS handling_code, hu.level AS handling_level, hu.parent_id, pu.code AS parent_code
 			FROM incident i JOIN grid_unit hu ON hu.id = i.handling_unit_id LEFT JOIN grid_unit pu ON pu.id = hu.parent_id
 			WHERE i.id = ? FOR UPDATE OF i`, [id]);
 		const rise = r.parent_id !== null;
@@ -217,8 +202,14 @@ async function naiveEscalateOverdue(w) {
 		const newDue = lib.sla.addDuration(new Date(), lib.sla.slaFor(r.risk_level, r.category, lib.DEFAULT_SLA_POLICY.sla), lib.DEFAULT_SLA_POLICY.calendar);
 		const status = staff && (r.status === 'new' || r.status === 'triaged') ? 'assigned' : r.status;
 		const supervise = !r.supervised && (r.reopen_count >= lib.SUPERVISION_THRESHOLD || r.transfer_count >= lib.SUPERVISION_THRESHOLD);
+		// a breach nobody announced yet is announced before its due time is replaced, as ours does
+		const unannounced = r.breach_noted_due_at === null || new Date(r.breach_noted_due_at).getTime() !== new Date(r.due_at).getTime();
+		if (unannounced) {
+			await sql(w, `INSERT INTO incident_event (incident_id, unit_id, kind, note, details) VALUES (?, ?, 'sla_breached', ?, ?::jsonb)`,
+				[r.id, r.unit_id, `Due ${r.due_at} passed while ${r.status}`, JSON.stringify({ dueAt: r.due_at, status: r.status })]);
+		}
 		await sql(w,
-			`UPDATE incident SET handling_unit_id = ?, escalation_count = escalation_count + ?, due_at = ?::timestamptz, status = ?,
+			`UPDATE incident SET breach_noted_due_at = due_at, handling_unit_id = ?, escalation_count = escalation_count + ?, due_at = ?::timestamptz, status = ?,
 				assignee_staff_id = CASE WHEN ?::boolean THEN ?::bigint ELSE assignee_staff_id END,
 				assignee_team = CASE WHEN ?::boolean THEN NULL ELSE assignee_team END,
 				supervised = supervised OR ?::boolean, updated_at = now()
@@ -264,20 +255,13 @@ async function runOnce(admin, template, which, k) {
 }
 
 function table(rows) {
-	const head = ['workload', 'size', 'ours', 'baseline', 'ratio', 'peak RSS (ours / baseline)'];
-	const lines = [head, ...rows.map((r) => [r.workload, r.size, r.ours, r.baseline, r.ratio, r.rss])];
-	const widths = head.map((_, c) => Math.max(...lines.map((l) => String(l[c]).length)));
-	return lines.map((l, k) => l.map((v, c) => String(v).padEnd(widths[c])).join('  ') + (k === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : '')).join('\n');
+	return textTable(['workload', 'size', 'ours', 'baseline', 'ratio', 'peak RSS (ours / baseline)'], rows.map((r) => [r.workload, r.size, r.ours, r.baseline, r.ratio, r.rss]));
 }
 
 async function main() {
 	const a = args(process.argv.slice(2));
-	let server;
-	let admin = process.env.GRID_BENCH_DATABASE_URL;
-	if (!admin) {
-		server = await require(path.join(ROOT, 'scripts', 'lib', 'embeddedPostgres.js')).startEmbeddedPostgres({ purpose: 'test' });
-		admin = server.url;
-	}
+	const server = await benchServer();
+	const admin = server.admin;
 	const template = `bench_esc_template_${randomBytes(3).toString('hex')}`;
 	try {
 		console.log(`escalate-overdue benchmark: ${a.incidents} open incidents, ${a.overdue} overdue, ${a.runs} runs`);
@@ -313,7 +297,7 @@ async function main() {
 		const result = {
 			benchmark: 'escalate-overdue',
 			date: new Date().toISOString(),
-			server: server ? `embedded PostgreSQL ${server.version}` : 'GRID_BENCH_DATABASE_URL',
+			server: server.label,
 			sizes: a,
 			rows,
 			raw: {
@@ -330,7 +314,7 @@ async function main() {
 	} finally {
 		await lib.closeAllPools().catch(() => undefined);
 		await adminQuery(admin, `DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`).catch(() => undefined);
-		if (server) await server.stop();
+		await server.stop();
 	}
 }
 

@@ -11,8 +11,8 @@
 // ratio is the median of the per-run ratios. Server: GRID_BENCH_DATABASE_URL, else embedded PostgreSQL.
 const fs = require('fs');
 const path = require('path');
-const { performance } = require('perf_hooks');
 const pg = require('pg');
+const { benchServer, measure, median } = require('../lib/inProcess');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'incident-intake.json');
@@ -28,26 +28,6 @@ function args(argv) {
 	}
 	return a;
 }
-
-async function measure(fn) {
-	let peak = process.memoryUsage().rss;
-	const timer = setInterval(() => {
-		peak = Math.max(peak, process.memoryUsage().rss);
-	}, 25);
-	const t0 = performance.now();
-	try {
-		const value = await fn();
-		return { seconds: (performance.now() - t0) / 1000, peakRssMb: Math.max(peak, process.memoryUsage().rss) / 1048576, value };
-	} finally {
-		clearInterval(timer);
-	}
-}
-
-const median = (xs) => {
-	const s = [...xs].sort((x, y) => x - y);
-	const m = Math.floor(s.length / 2);
-	return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 const CATEGORIES = ['sanitation', 'safety_hazard', 'neighbour_dispute', 'supply_need', 'fever_symptoms', 'medical_need', 'vulnerable_resident_help', 'public_opinion_other'];
 const PHRASES = ['楼道堆放杂物影响通行', '垃圾桶满溢无人清运', '楼上漏水到我家', '老人独居需要买药', '小区门口积水严重', '晚上广场舞噪音扰民', '电动车在楼道充电', '家中缺米缺油', '发烧38度需要就医', '路灯不亮很危险'];
@@ -137,14 +117,8 @@ async function oneRun(ctx, a, run) {
 
 async function main() {
 	const a = args(process.argv.slice(2));
-	let server;
-	let admin = process.env.GRID_BENCH_DATABASE_URL;
-	if (!admin) {
-		server = await require(path.join(ROOT, 'scripts', 'lib', 'embeddedPostgres.js')).startEmbeddedPostgres({ purpose: 'test' });
-		admin = server.url;
-	}
-	process.env.GRID_TEST_DATABASE_URL = admin;
-	require(path.join(ROOT, 'bench', 'lib', 'tsRequire.js')).install();
+	const server = await benchServer();
+	const admin = server.admin;
 	const ctx = {
 		h: require(path.join(ROOT, 'test', 'helpers', 'n8nHarness.ts')),
 		dbh: require(path.join(ROOT, 'test', 'helpers', 'db.ts')),
@@ -169,7 +143,7 @@ async function main() {
 		const result = {
 			benchmark: 'incident-intake',
 			date: new Date().toISOString(),
-			server: server ? `embedded PostgreSQL ${server.version}` : 'GRID_BENCH_DATABASE_URL',
+			server: server.label,
 			sizes: a,
 			rows,
 			raw: { runs: runs.map((r) => ({ ours: r.ours.seconds, pgnode: r.pgnode.seconds, raw: r.raw.seconds })), ratioVsPostgresNode: median(vsNode), ratioVsRawPg: median(vsRaw) },
@@ -178,7 +152,7 @@ async function main() {
 		fs.writeFileSync(RESULT_FILE, `${JSON.stringify(result, null, '\t')}\n`);
 		console.log(`written to ${path.relative(ROOT, RESULT_FILE)}`);
 	} finally {
-		if (server) await server.stop();
+		await server.stop();
 	}
 }
 
