@@ -122,7 +122,7 @@ async function finish(cleanups, started) {
 }
 
 async function run(cleanups) {
-	log('End-to-end check: the Grid and Incident nodes in real n8n');
+	log('End-to-end check: the Grid, Incident, Task and Volunteer nodes in real n8n');
 
 	await step('package built', () => lib.ensureBuilt(log));
 
@@ -371,13 +371,44 @@ async function run(cleanups) {
 		});
 	}
 
-	await check('n8n recorded the four executions with their outcomes', async () => {
+	// ------------------------------------------------------------------------------------------
+	// The Volunteer and Task nodes: volunteers imported, an errand created, dispatch picks who can do it
+	const dispatchWf = readFixture('dispatch-e2e.workflow.json');
+	log(`\n  workflow "${dispatchWf.name}"`);
+	const dispatchRun = await step(`n8n execute --id ${dispatchWf.id}`, () => lib.runN8n(['execute', `--id=${dispatchWf.id}`, '--rawOutput'], env));
+	const dispatchExecution = lib.parseExecution(dispatchRun.stdout);
+	await check('execution succeeded (exit code 0, status success)', () => {
+		assert.equal(dispatchRun.code, 0, `exit code ${dispatchRun.code}\n${dispatchRun.stdout.slice(-3000)}\n${dispatchRun.stderr.slice(-2000)}`);
+		assert.equal(dispatchExecution?.status, 'success');
+	});
+	if (dispatchExecution) {
+		await check('Import Many: two volunteers, the phone masked', () => {
+			const imported = outputItems(dispatchExecution, 'Import Volunteers');
+			assert.deepEqual(imported.map((i) => i.json.volunteerNo), ['E2E-V-1', 'E2E-V-2']);
+			assert.equal(imported[0].json.phone, '139****0021');
+		});
+		await check('Dispatch: the errand goes to the volunteer who can deliver, with the reasons', () => {
+			const [outcome] = outputItems(dispatchExecution, 'Dispatch');
+			assert.equal(outcome.json.result, 'assigned');
+			assert.equal(outcome.json.volunteerNo, 'E2E-V-1');
+			assert.ok(outcome.json.reasons.length > 0);
+		});
+		await check('SQL: the task is assigned once and the volunteer\'s load is one', async () => {
+			const [task] = await sql(`SELECT t.status, v.volunteer_no, v.current_load FROM grid.task t JOIN grid.volunteer v ON v.id = t.assignee_volunteer_id`);
+			assert.deepEqual(task, { status: 'assigned', volunteer_no: 'E2E-V-1', current_load: 1 });
+			const [{ n }] = await sql(`SELECT count(*)::int AS n FROM grid.task_event WHERE kind = 'assigned'`);
+			assert.equal(n, 1);
+		});
+	}
+
+	await check('n8n recorded the five executions with their outcomes', async () => {
 		const rows = await lib.withClient(n8nDbUrl, async (c) => (await c.query(`SELECT "workflowId" AS workflow, status, mode FROM execution_entity ORDER BY id`)).rows);
 		assert.deepEqual(rows, [
 			{ workflow: good.id, status: 'success', mode: 'cli' },
 			{ workflow: readFixture('grid-e2e-bad-item.workflow.json').id, status: 'error', mode: 'cli' },
 			{ workflow: readFixture('grid-e2e-bad-parent.workflow.json').id, status: 'error', mode: 'cli' },
 			{ workflow: incidentWf.id, status: 'success', mode: 'cli' },
+			{ workflow: dispatchWf.id, status: 'success', mode: 'cli' },
 		]);
 	});
 	log('');
