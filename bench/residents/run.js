@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // npm run bench:residents [-- --import 100000 --import-runs 3 --registry 170000 --exposures 1000000 --traces 100 --baseline-traces 20 --list 5000]
+//                           [-- --only import]   the import rows alone, printed, results file left as it is
 //
 // The Residents issue's figures, each against its baseline in this same process and run:
 //   import        Import Many of N residents through the Resident node in the in-process n8n harness
@@ -21,12 +22,13 @@ const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'residents.json');
 const KEY = 'bench-personal-data-key-0123456789';
 
 function args(argv) {
-	const a = { import: 100_000, importRuns: 3, registry: 170_000, exposures: 1_000_000, traces: 100, baselineTraces: 20, list: 5_000 };
+	const a = { import: 100_000, importRuns: 3, registry: 170_000, exposures: 1_000_000, traces: 100, baselineTraces: 20, list: 5_000, only: '' };
 	for (let i = 0; i < argv.length; i += 2) {
 		const k = argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase());
 		if (!(k in a)) throw new Error(`unknown argument ${argv[i]}`);
-		a[k] = Number(argv[i + 1]);
+		a[k] = k === 'only' ? argv[i + 1] : Number(argv[i + 1]);
 	}
+	if (a.only && a.only !== 'import') throw new Error(`--only takes "import", got ${a.only}`);
 	return a;
 }
 
@@ -277,6 +279,12 @@ async function main() {
 		const imp = { ours: pick('ours'), raw: pick('raw'), rawIndexed: pick('rawIndexed'), runs };
 		const ratioRaw = median(runs.map((r) => r.raw.seconds / r.ours.seconds));
 		const ratioIndexed = median(runs.map((r) => r.rawIndexed.seconds / r.ours.seconds));
+		if (a.only === 'import') {
+			const runList = (key) => runs.map((x) => (x[key].seconds / x.ours.seconds).toFixed(2)).join(', ');
+			console.log(`import: ours ${imp.ours.seconds.toFixed(2)} s, raw ${imp.raw.seconds.toFixed(2)} s, raw indexed ${imp.rawIndexed.seconds.toFixed(2)} s`);
+			console.log(`ratio vs raw ${ratioRaw.toFixed(2)} (runs ${runList('raw')}); vs raw, same indexes ${ratioIndexed.toFixed(2)} (runs ${runList('rawIndexed')})`);
+			return;
+		}
 		const r = await registryBench(ctx, a);
 		const ms = (x) => `${x.toFixed(1)} ms`;
 		const t = r.trace;

@@ -5,6 +5,7 @@ import { createHouseholds, listHouseholds } from '../../nodes/shared/domain/resi
 import { deactivateResident, moveResident, updateResident } from '../../nodes/shared/domain/resident/lifecycle';
 import { listObservations, recordObservations, setHealthStatus } from '../../nodes/shared/domain/resident/health';
 import { type NewResident, checkResident } from '../../nodes/shared/domain/resident/residentInput';
+import { residentCreation } from '../../nodes/shared/domain/resident/residentAudit';
 import { getResidents, saveResidents } from '../../nodes/shared/domain/resident/residents';
 import { searchResidents } from '../../nodes/shared/domain/resident/search';
 import { recordExposures, trace } from '../../nodes/shared/domain/resident/tracing';
@@ -267,5 +268,93 @@ describe('contact tracing', () => {
 			return recordExposures(uow, [{ a: { resident: { id: rows[0].id } }, b: { resident: { id: rows[0].id } }, occurredAt: new Date(), place: { code: B1 }, kind: 'close_contact' }]);
 		});
 		expect(!o.ok && o.error.message).toMatch(/two different people/);
+	});
+});
+
+describe('the audit of resident inserts', () => {
+	const created = (outcomes: Awaited<ReturnType<typeof save>>) => outcomes.map((o) => (o.ok && !Array.isArray(o.value) ? o.value.id : 0));
+
+	it('names every resident and household a statement created, one row per building, and tells who created any resident', async () => {
+		const batch = Array.from({ length: 12 }, (_, k) =>
+			resident({ name: `审计${k}`, documentNumber: idFor('370614', '19900101', 301 + 2 * k), buildingCode: k % 3 ? B1 : B_OTHER, roomNo: String(901 + (k % 2)) }));
+		const outcomes = await save(batch);
+		const ids = created(outcomes);
+		expect(ids.every((id) => id > 0)).toBe(true);
+		const households = [...new Set(outcomes.map((o) => (o.ok && !Array.isArray(o.value) ? o.value.householdId : 0)))].sort((a, b) => a! - b!);
+		expect(households).toHaveLength(4);
+		const householdRows = await db.query<{ ids: number[] }>(
+			`SELECT details -> 'ids' AS ids FROM grid.audit_log a WHERE entity = 'household' AND action = 'insert'
+				AND EXISTS (SELECT 1 FROM unnest($1::bigint[]) h WHERE a.details -> 'ids' @> to_jsonb(h)) ORDER BY id`,
+			[households]);
+		expect(householdRows.flatMap((r) => r.ids).sort((a, b) => a - b)).toEqual(households);
+		expect(householdRows).toHaveLength(2); // one per building
+
+		const rows = await db.query<{ unit: string; entity_id: string | null; ids: number[]; node: string }>(
+			`SELECT u.code AS unit, a.entity_id, a.details -> 'ids' AS ids, a.actor ->> 'node' AS node
+			FROM grid.audit_log a JOIN grid.grid_unit u ON u.id = a.unit_id
+			WHERE a.entity = 'resident' AND a.action = 'insert'
+				AND a.tx = (SELECT tx FROM grid.audit_log WHERE entity = 'resident' AND action = 'insert' AND details -> 'ids' @> to_jsonb($1::bigint))
+			ORDER BY u.code`, [ids[0]]);
+		const inBuilding = (code: string) => ids.filter((_, k) => (k % 3 ? B1 : B_OTHER) === code).sort((a, b) => a - b);
+		expect(rows).toEqual([
+			{ unit: B1, entity_id: null, ids: inBuilding(B1), node: 'test' },
+			{ unit: B_OTHER, entity_id: null, ids: inBuilding(B_OTHER), node: 'test' },
+		]);
+
+		const who = await run(db.config(), (uow) => residentCreation(uow, ids));
+		expect(ids.map((id) => who.get(id)?.actor)).toEqual(ids.map(() => expect.objectContaining({ node: 'test', workflowId: 'wf-test', executionId: 'ex-test' })));
+		// a scoped credential sees the creation of the residents in its buildings only
+		const scoped = await run(db.config({ scopeCode: '370614-001' }), (uow) => residentCreation(uow, ids));
+		expect([...scoped.keys()].sort((a, b) => a - b)).toEqual(inBuilding(B1));
+	});
+
+	it('names a resident created alone in entity_id as well', async () => {
+		const [id] = created(await save([resident({ name: '单独', documentNumber: idFor('370614', '19900101', 399), buildingCode: B2 })]));
+		const rows = await db.query<{ entity_id: string }>(
+			`SELECT entity_id FROM grid.audit_log WHERE entity = 'resident' AND action = 'insert' AND details -> 'ids' @> to_jsonb($1::bigint)`, [id]);
+		expect(rows).toEqual([{ entity_id: String(id) }]);
+		expect((await run(db.config(), (uow) => residentCreation(uow, [id]))).get(id)?.actor).toMatchObject({ node: 'test' });
+	});
+});
+
+describe('the keys of a resident', () => {
+	const unitOf = async (code: string) => (await db.query<{ id: number }>(`SELECT id FROM grid.grid_unit WHERE code = $1`, [code]))[0].id;
+
+	it('hold the household and the building, checked by PostgreSQL for every statement', async () => {
+		const [h] = await db.query<{ id: number }>(`INSERT INTO grid.household (unit_id, room_no) SELECT id, '808' FROM grid.grid_unit WHERE code = $1 RETURNING id`, [B1]);
+		const [r] = await db.query<{ id: number }>(`INSERT INTO grid.resident (name, household_id, unit_id) VALUES ('键', $1, $2) RETURNING id`, [h.id, await unitOf(B1)]);
+		const insert = (household: number | null, unit: number) =>
+			db.query(`INSERT INTO grid.resident (name, household_id, unit_id) VALUES ('键', $1, $2)`, [household, unit]);
+		const noKey = (constraint: string) => ({ code: '23503', constraint });
+		// a household in another building, an unknown household, an unknown building
+		await expect(insert(h.id, await unitOf(B2))).rejects.toMatchObject(noKey('resident_household_fk'));
+		await expect(insert(999_999, await unitOf(B1))).rejects.toMatchObject(noKey('resident_household_fk'));
+		await expect(insert(null, 999_999)).rejects.toMatchObject(noKey('resident_unit_fk'));
+		// in bulk, one bad row fails the statement
+		await expect(db.query(`INSERT INTO grid.resident (name, household_id, unit_id) SELECT '键', CASE WHEN g = 3 THEN 999999 ELSE $1::bigint END, $2 FROM generate_series(1, 5) g`,
+			[h.id, await unitOf(B1)])).rejects.toMatchObject(noKey('resident_household_fk'));
+		await expect(db.query(`UPDATE grid.resident SET unit_id = $2 WHERE id = $1`, [r.id, await unitOf(B2)])).rejects.toMatchObject(noKey('resident_household_fk'));
+		await expect(db.query(`UPDATE grid.resident SET household_id = 999999 WHERE id = $1`, [r.id])).rejects.toMatchObject(noKey('resident_household_fk'));
+		// and the household stays as it is
+		const kept = { code: '23001', message: expect.stringMatching(/households are kept/) };
+		await expect(db.query(`DELETE FROM grid.household WHERE id = $1`, [h.id])).rejects.toMatchObject(kept);
+		await expect(db.query(`UPDATE grid.household SET unit_id = $2 WHERE id = $1`, [h.id, await unitOf(B2)])).rejects.toMatchObject(kept);
+		await expect(db.query(`UPDATE grid.household SET id = id + 1000000 WHERE id = $1`, [h.id])).rejects.toMatchObject(kept);
+		await expect(db.query(`TRUNCATE grid.household CASCADE`)).rejects.toMatchObject(kept);
+		// while its other details may change
+		await db.query(`UPDATE grid.household SET room_no = '809', active = false WHERE id = $1`, [h.id]);
+	});
+
+	it('let an upsert that gives another building without a room take the resident out of their household', async () => {
+		const n = idFor('370614', '19700101', 77);
+		const [first] = await save([resident({ name: '搬家', documentNumber: n, buildingCode: B1, roomNo: '707' })]);
+		const before = first.ok && !Array.isArray(first.value) ? first.value : null;
+		expect(before?.householdId).toBeGreaterThan(0);
+		const [same] = await save([resident({ name: '搬家', documentNumber: n, buildingCode: B1 })], 'upsert');
+		expect(same.ok && !Array.isArray(same.value) && same.value.householdId).toBe(before!.householdId);
+		const [moved] = await save([resident({ name: '搬家', documentNumber: n, buildingCode: B2 })], 'upsert');
+		expect(moved.ok && !Array.isArray(moved.value) && [moved.value.householdId, moved.value.buildingCode]).toEqual([null, B2]);
+		const moves = await db.query(`SELECT from_household_id::int, to_household_id::int FROM grid.resident_move WHERE resident_id = $1`, [before!.id]);
+		expect(moves).toEqual([{ from_household_id: before!.householdId, to_household_id: null }]);
 	});
 });

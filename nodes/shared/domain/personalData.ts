@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'crypto';
+import { type KeyObject, createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'crypto';
 import { GridError } from '../validation/errors';
 
 /**
@@ -49,12 +49,27 @@ function nextIv(): Buffer {
 	return iv;
 }
 
+// A KeyObject per encryption key: handing createCipheriv a raw Buffer makes it wrap the key anew on
+// every call, a fifth of the cost of encrypting a phone.
+const cipherKeys = new WeakMap<Buffer, KeyObject>();
+
+function cipherKey(keys: PersonalDataKeys): KeyObject {
+	let key = cipherKeys.get(keys.encKey);
+	if (!key) {
+		key = createSecretKey(keys.encKey);
+		cipherKeys.set(keys.encKey, key);
+	}
+	return key;
+}
+
 /** AES-256-GCM with a fresh random IV; output is "v1.<iv>.<tag>.<ciphertext>" in base64url. */
 export function encrypt(keys: PersonalDataKeys, plain: string): string {
 	const iv = nextIv();
-	const cipher = createCipheriv('aes-256-gcm', keys.encKey, iv);
-	const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-	return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+	const cipher = createCipheriv('aes-256-gcm', cipherKey(keys), iv);
+	// GCM is a stream mode: update() returns the whole ciphertext and final() nothing more
+	const body = cipher.update(plain, 'utf8');
+	cipher.final();
+	return `v1.${iv.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${body.toString('base64url')}`;
 }
 
 export function decrypt(keys: PersonalDataKeys, sealed: string): string {
@@ -63,7 +78,7 @@ export function decrypt(keys: PersonalDataKeys, sealed: string): string {
 		throw new GridError('key', 'A protected value in the database is not in a known format');
 	}
 	try {
-		const decipher = createDecipheriv('aes-256-gcm', keys.encKey, Buffer.from(iv, 'base64url'));
+		const decipher = createDecipheriv('aes-256-gcm', cipherKey(keys), Buffer.from(iv, 'base64url'));
 		decipher.setAuthTag(Buffer.from(tag, 'base64url'));
 		return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
 	} catch {

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
-import { type NewResident, type RawResident, checkResident } from '../../../shared/domain/resident/residentInput';
-import { saveResidents } from '../../../shared/domain/resident/residents';
+import { type RawResident, type ResidentRules, checkResident } from '../../../shared/domain/resident/residentInput';
+import { importResidents } from '../../../shared/domain/resident/residentSave';
 import type { OperationHandler, ReadEnv } from '../../../shared/n8n/executeLoop';
 import { param } from '../../../shared/n8n/params';
 import { FieldError } from '../../../shared/validation/errors';
@@ -15,7 +15,7 @@ const FIELDS = [
 
 export const description: INodeProperties[] = [
 	{
-		displayName: `Each input item is one resident, read from its fields: ${FIELDS.join(', ')}. The whole batch is checked first (a document given twice names both items); then households are found or created and residents written in bulk.`,
+		displayName: `Each input item is one resident, read from its fields: ${FIELDS.join(', ')}. Every item is checked (a document given twice names both items), and without Continue On Fail one failing item means nothing is written; households are found or created and residents written in bulk.`,
 		name: 'bulkNotice',
 		type: 'notice',
 		default: '',
@@ -35,8 +35,10 @@ export const description: INodeProperties[] = [
 	},
 ];
 
+/** An item as given, checked when the import reaches it (see importResidents). */
 interface ImportInput {
-	r: NewResident;
+	raw: RawResident;
+	rules: ResidentRules;
 	o: ResidentOptions;
 	mode: 'create' | 'upsert';
 }
@@ -64,14 +66,18 @@ export const handler: OperationHandler<ImportInput, unknown> = {
 		const json = env.items[i].json;
 		if (json === null || typeof json !== 'object') throw new FieldError('Item', 'the item has no JSON object to import');
 		const o = options(ctx, env);
-		const cache = env as ReadEnv & { importMode?: 'create' | 'upsert' };
+		const cache = env as ReadEnv & { importMode?: 'create' | 'upsert'; importRules?: ResidentRules };
 		cache.importMode ??= param<'create' | 'upsert'>(ctx, 'importMode', 0, 'Mode', 'upsert');
-		const raw = Object.fromEntries(FIELDS.map((f) => [f, json[f]])) as RawResident;
-		return { r: checkResident(raw, { widths: env.widths, allowCustomTags: !!o.allowCustomTags }), o, mode: cache.importMode };
+		cache.importRules ??= { widths: env.widths, allowCustomTags: !!o.allowCustomTags };
+		// The fields are checked by the import itself, chunk by chunk while the database writes the
+		// chunk before (a failing item still fails the whole batch, or only itself with Continue On
+		// Fail). The item's JSON is used in place: checkResident reads only the FIELDS, never writes.
+		return { raw: json as RawResident, rules: cache.importRules, o, mode: cache.importMode };
 	},
 	runBatch(uow, inputs) {
 		// mode and options are read once per execution, so every input carries the same ones
 		const { o, mode } = inputs[0];
-		return saveResidents(uow, inputs.map((x) => x.r), { mode, matchPhoneAndName: !!o.matchPhoneAndName, storeFullDocument: !!o.storeFullDocument });
+		const source = { length: inputs.length, resident: (i: number) => checkResident(inputs[i].raw, inputs[i].rules) };
+		return importResidents(uow, source, { mode, matchPhoneAndName: !!o.matchPhoneAndName, storeFullDocument: !!o.storeFullDocument });
 	},
 };

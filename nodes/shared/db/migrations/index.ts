@@ -3,6 +3,8 @@ import { foundation } from './001_foundation';
 import { residents } from './002_residents';
 import { incidents } from './003_incidents';
 import { tasks } from './004_tasks';
+import { residentImport } from './005_resident_import';
+import { auditUpdates } from './006_audit_updates';
 
 /** Every migration this code knows, in order. Names are the schema's version history. */
 export function migrationList(schema: string, appRole: string): Array<{ name: string; migration: Knex.Migration }> {
@@ -11,6 +13,8 @@ export function migrationList(schema: string, appRole: string): Array<{ name: st
 		{ name: '002_residents', migration: residents(schema, appRole) },
 		{ name: '003_incidents', migration: incidents(schema, appRole) },
 		{ name: '004_tasks', migration: tasks(schema, appRole) },
+		{ name: '005_resident_import', migration: residentImport(schema) },
+		{ name: '006_audit_updates', migration: auditUpdates(schema) },
 	];
 }
 

@@ -4,6 +4,7 @@ import { LEVEL_NAMES, type Level } from '../../validation/gridCode';
 import type { Outcome, UnitOfWork } from '../context';
 import { loadUnit, loadUnits } from '../grid/unitLookup';
 import { type UnitRef, subtreeBounds } from '../grid/unitRecord';
+import { generatedColumn, split, textColumn } from './columnText';
 
 export interface NewHousehold {
 	unit: UnitRef;
@@ -47,7 +48,7 @@ export function notABuilding(code: string, level: number): FieldError {
 	return new FieldError('Building Code', `a household belongs to a building (level 5); ${code} is a ${LEVEL_NAMES[level as Level]} (level ${level})`);
 }
 
-const addressKey = (unitId: number, unitNo: string | null | undefined, roomNo: string) => `${unitId}|${unitNo ?? ''}|${roomNo}`;
+export const addressKey = (unitId: number, unitNo: string | null | undefined, roomNo: string) => `${unitId}|${unitNo ?? ''}|${roomNo}`;
 
 /** Creates households; each must sit in a building and have an address not used in that building. */
 export async function createHouseholds(uow: UnitOfWork, inputs: NewHousehold[]): Promise<Array<Outcome<HouseholdRecord>>> {
@@ -109,36 +110,54 @@ export async function createHouseholds(uow: UnitOfWork, inputs: NewHousehold[]):
 }
 
 /**
- * Finds or creates the households named by building and room, for resident imports.
- * Returns, per address key, the household id and building id.
+ * Finds or creates the households named by building and room, for resident imports and moves.
+ * Returns the household id of each address, in the order given.
  */
-export async function ensureHouseholds(
-	uow: UnitOfWork,
-	addresses: Array<{ buildingId: number; unitNo?: string; roomNo: string }>,
-): Promise<Map<string, { id: number; unitId: number }>> {
-	const unique = new Map<string, { buildingId: number; unitNo?: string; roomNo: string }>();
-	for (const a of addresses) unique.set(addressKey(a.buildingId, a.unitNo, a.roomNo), a);
-	const list = [...unique.values()];
-	const result = new Map<string, { id: number; unitId: number }>();
-	if (!list.length) return result;
-	const args = [list.map((a) => a.buildingId), list.map((a) => a.unitNo ?? null), list.map((a) => a.roomNo)];
-	// Insert the missing ones, then read all: ON CONFLICT keeps concurrent imports from duplicating an address.
-	await sql(uow,
-		`INSERT INTO household (unit_id, unit_no, room_no)
-		SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[])
-		ON CONFLICT (unit_id, coalesce(unit_no, ''), room_no) DO NOTHING`,
-		args,
-	);
-	const { rows } = await sql<{ id: number; unit_id: number; unit_no: string | null; room_no: string }>(uow,
-		`SELECT h.id, h.unit_id, h.unit_no, h.room_no FROM unnest(?::bigint[], ?::text[], ?::text[]) AS t(unit_id, unit_no, room_no)
-		JOIN household h ON h.unit_id = t.unit_id AND coalesce(h.unit_no, '') = coalesce(t.unit_no, '') AND h.room_no = t.room_no`,
-		args,
-	);
-	for (const r of rows) result.set(addressKey(r.unit_id, r.unit_no, r.room_no), { id: r.id, unitId: r.unit_id });
-	return result;
+export async function ensureHouseholds(uow: UnitOfWork, addresses: Array<{ buildingId: number; unitNo?: string; roomNo: string }>): Promise<number[]> {
+	const slot = new Map<string, number>();
+	const list: Array<{ buildingId: number; unitNo?: string; roomNo: string }> = [];
+	const slotOf = addresses.map((a) => {
+		const key = addressKey(a.buildingId, a.unitNo, a.roomNo);
+		let k = slot.get(key);
+		if (k === undefined) {
+			k = list.length;
+			slot.set(key, k);
+			list.push(a);
+		}
+		return k;
+	});
+	const idOf = new Array<number | undefined>(list.length);
+	const keep = (rows: Array<{ id: number; unit_id: number; unit_no: string | null; room_no: string }>) => {
+		for (const r of rows) idOf[slot.get(addressKey(r.unit_id, r.unit_no, r.room_no))!] = r.id;
+	};
+	const columns = (part: typeof list) => [
+		generatedColumn(part.map((a) => a.buildingId)),
+		textColumn(part.map((a) => a.unitNo), 'Unit Number'),
+		textColumn(part.map((a) => a.roomNo), 'Room Number'),
+	];
+	if (list.length) {
+		// Insert the missing ones, returning their ids: ON CONFLICT keeps concurrent imports from
+		// duplicating an address, and only the addresses that existed already need looking up.
+		const { rows } = await sql(uow,
+			`INSERT INTO household (unit_id, unit_no, room_no)
+			SELECT * FROM unnest(${split('bigint')}, ${split()}, ${split()})
+			ON CONFLICT (unit_id, coalesce(unit_no, ''), room_no) DO NOTHING
+			RETURNING id, unit_id, unit_no, room_no`,
+			columns(list),
+		);
+		keep(rows);
+	}
+	const rest = list.filter((_, k) => idOf[k] === undefined);
+	if (rest.length) {
+		const { rows } = await sql(uow,
+			`SELECT h.id, h.unit_id, h.unit_no, h.room_no FROM unnest(${split('bigint')}, ${split()}, ${split()}) AS t(unit_id, unit_no, room_no)
+			JOIN household h ON h.unit_id = t.unit_id AND coalesce(h.unit_no, '') = coalesce(t.unit_no, '') AND h.room_no = t.room_no`,
+			columns(rest),
+		);
+		keep(rows);
+	}
+	return slotOf.map((k) => idOf[k]!);
 }
-
-export { addressKey };
 
 export async function getHouseholds(uow: UnitOfWork, ids: number[]): Promise<Array<HouseholdRecord | FieldError>> {
 	const { rows } = await sql(uow, `SELECT ${COLUMNS} FROM household h JOIN grid_unit u ON u.id = h.unit_id WHERE h.id = ANY(?::bigint[])`, [ids]);

@@ -4,7 +4,7 @@ import type { Phone } from '../../validation/phone';
 import type { UnitOfWork } from '../context';
 import { loadUnit } from '../grid/unitLookup';
 import { protectPhone } from '../protect';
-import { addressKey, ensureHouseholds, notABuilding } from './households';
+import { ensureHouseholds, notABuilding } from './households';
 import type { HouseholdRef } from './residentInput';
 import type { ResidentRecord } from './residentRecord';
 import { type ResidentRef, loadResidentRecords, resolveResident } from './residents';
@@ -71,8 +71,7 @@ export async function moveResident(uow: UnitOfWork, ref: ResidentRef, to: Househ
 		if (!unit.active) throw new FieldError('Building Code', `building ${unit.code} is deactivated`);
 		unitId = unit.id;
 		if ('roomNo' in to) {
-			const made = await ensureHouseholds(uow, [{ buildingId: unit.id, unitNo: to.unitNo, roomNo: to.roomNo }]);
-			householdId = made.get(addressKey(unit.id, to.unitNo, to.roomNo))!.id;
+			[householdId] = await ensureHouseholds(uow, [{ buildingId: unit.id, unitNo: to.unitNo, roomNo: to.roomNo }]);
 		} else householdId = null;
 	}
 	if (householdId === current.household_id && unitId === current.unit_id) {

@@ -51,6 +51,7 @@ export function checkTags(value: unknown, allowCustom: boolean, field = 'Tags'):
 	if (value === undefined || value === null || value === '') return [];
 	const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[,，;；]/) : null;
 	if (!list) throw new FieldError(field, `${field} must be a list or comma-separated text, got ${describeValue(value)}`);
+	if (!list.length) return []; // most residents of an import have no tag
 	const out = new Set<string>();
 	for (const item of list) {
 		const tag = typeof item === 'string' ? item.trim() : '';
@@ -66,6 +67,23 @@ export function checkTags(value: unknown, allowCustom: boolean, field = 'Tags'):
 	return [...out];
 }
 
+// An import names the same few hundred buildings over and over: a code checked once under the
+// credential's widths is not checked again. Only valid codes are kept, and only so many.
+const checkedCodes = new WeakMap<SegmentWidths, Map<string, string>>();
+
+function checkedBuildingCode(value: unknown, widths: SegmentWidths): string {
+	let known = checkedCodes.get(widths);
+	if (!known) checkedCodes.set(widths, (known = new Map()));
+	const hit = typeof value === 'string' ? known.get(value) : undefined;
+	if (hit !== undefined) return hit;
+	const code = gridCode(value, 'Building Code', widths).code;
+	if (typeof value === 'string') {
+		if (known.size >= 10_000) known.clear();
+		known.set(value, code);
+	}
+	return code;
+}
+
 export function checkHousehold(raw: RawResident, widths: SegmentWidths): HouseholdRef | undefined {
 	const id = integer(raw.householdId, 'Household ID', { min: 1 });
 	if (id !== undefined) return { id };
@@ -75,7 +93,7 @@ export function checkHousehold(raw: RawResident, widths: SegmentWidths): Househo
 		throw new FieldError('Building Code', 'Building Code is required with a Room Number');
 	}
 	return {
-		buildingCode: gridCode(raw.buildingCode, 'Building Code', widths).code,
+		buildingCode: checkedBuildingCode(raw.buildingCode, widths),
 		unitNo: text(raw.unitNo, { field: 'Unit Number', max: 50 }),
 		roomNo: room,
 	};
@@ -93,7 +111,7 @@ export function checkResident(raw: RawResident, rules: ResidentRules): NewReside
 		? undefined
 		: raw.buildingCode === undefined || raw.buildingCode === null || raw.buildingCode === ''
 			? undefined
-			: gridCode(raw.buildingCode, 'Building Code', rules.widths).code;
+			: checkedBuildingCode(raw.buildingCode, rules.widths);
 	if (!household && !buildingCode) {
 		throw new FieldError('Building Code', 'a resident needs a Household ID, or a Building Code (with a Room Number to place them in a household)');
 	}

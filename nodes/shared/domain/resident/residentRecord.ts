@@ -1,6 +1,9 @@
+import { sql } from '../../db/sql';
 import { writeAudit } from '../audit';
 import type { UnitOfWork } from '../context';
 import { decrypt } from '../personalData';
+import type { ProtectedDocument, ProtectedPhone } from '../protect';
+import type { NewResident } from './residentInput';
 import { HEALTH_STATUSES, type HealthStatus } from './vocabulary';
 
 export interface ResidentRecord {
@@ -80,4 +83,57 @@ export async function toResidentRecords(uow: UnitOfWork, rows: ResidentRow[], re
 			updatedAt: r.updated_at as string,
 		};
 	});
+}
+
+export async function loadResidentRecords(uow: UnitOfWork, ids: number[], reveal = false): Promise<Map<number, ResidentRecord>> {
+	const out = new Map<number, ResidentRecord>();
+	for (let start = 0; start < ids.length; start += 10_000) {
+		const part = ids.slice(start, start + 10_000);
+		const { rows } = await sql<ResidentRow>(uow, `SELECT ${RESIDENT_COLUMNS} FROM ${RESIDENT_FROM} WHERE r.id = ANY(?::bigint[])`, [part]);
+		for (const rec of await toResidentRecords(uow, rows, reveal)) out.set(rec.id, rec);
+	}
+	return out;
+}
+
+/** A resident just inserted, described from what was written: what loadResidentRecords would read back. */
+export function describeInserted(x: {
+	id: number;
+	r: NewResident;
+	doc: ProtectedDocument;
+	phone: ProtectedPhone;
+	householdId: number | null;
+	buildingCode: string;
+	/** The transaction's now(): created, updated and health-since times of the row. */
+	now: string;
+	year: number;
+}): ResidentRecord & { operation: 'created' } {
+	const { r } = x;
+	const addressed = r.household && 'roomNo' in r.household ? r.household : undefined;
+	return {
+		id: x.id,
+		name: r.name,
+		registered: true,
+		householdId: x.householdId,
+		buildingCode: x.buildingCode,
+		unitNo: addressed?.unitNo ?? null,
+		roomNo: addressed?.roomNo ?? null,
+		documentType: x.doc.type,
+		documentNumber: x.doc.masked,
+		phone: x.phone.masked,
+		revealed: false,
+		birthYear: r.birthYear ?? null,
+		age: r.birthYear ? x.year - r.birthYear : null,
+		sex: r.sex ?? null,
+		relation: r.relation ?? null,
+		tags: r.tags,
+		healthStatus: r.healthStatus,
+		healthStatusLabel: HEALTH_STATUSES[r.healthStatus],
+		healthSince: x.now,
+		quarantineEndsAt: r.quarantineEndsAt?.toISOString() ?? null,
+		active: true,
+		inactiveReason: null,
+		createdAt: x.now,
+		updatedAt: x.now,
+		operation: 'created',
+	};
 }
