@@ -11,7 +11,6 @@ import type { Actor } from '../shared/domain/context';
 import {
 	type FeedEvent,
 	type FeedFilter,
-	type FeedStart,
 	type FeedTopic,
 	checkFilter,
 	latestEvents,
@@ -21,6 +20,15 @@ import {
 	startFeed,
 } from '../shared/domain/incident/feed';
 import type { RiskLevel } from '../shared/domain/incident/risk';
+import {
+	type TaskFeedEvent,
+	type TaskFeedFilter,
+	type TaskFeedTopic,
+	isTaskFeedTopic,
+	latestTaskEvents,
+	readTaskFeed,
+	startTaskFeed,
+} from '../shared/domain/task/feed';
 import { CREDENTIAL_NAME, configFromCredential } from '../shared/n8n/credentials';
 import { unitLocator } from '../shared/n8n/descriptions';
 import { toNodeError } from '../shared/n8n/errors';
@@ -40,12 +48,16 @@ interface TriggerOptions {
 
 /** What the node keeps between polls, in the workflow's static data. */
 interface FeedState extends IDataObject {
+	/** The incident stream's cursor (the name it has always had, so activated workflows carry on). */
 	cursor?: { tx: string; id: string };
 	since?: string;
+	taskCursor?: { tx: string; id: string };
+	taskSince?: string;
 }
 
-function toItems(events: FeedEvent[]): INodeExecutionData[] {
-	return events.map((e) => ({ json: e as unknown as IDataObject }));
+function toItems(events: Array<FeedEvent | TaskFeedEvent>): INodeExecutionData[] {
+	// the two timelines are separate sequences; together they come out in time order
+	return [...events].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).map((e) => ({ json: e as unknown as IDataObject }));
 }
 
 export class GridTrigger implements INodeType {
@@ -56,7 +68,7 @@ export class GridTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{($parameter["events"] || []).join(", ")}}',
-		description: 'Starts a workflow when incidents are reported, escalated, breach their SLA or change status',
+		description: 'Starts a workflow when incidents are reported, escalated, breach their SLA or change status, and when tasks go overdue or are completed',
 		defaults: { name: 'Grid Trigger' },
 		polling: true,
 		inputs: [],
@@ -70,7 +82,7 @@ export class GridTrigger implements INodeType {
 				required: true,
 				default: ['incident.created'],
 				description:
-					'Which incident timeline events start the workflow; each event comes out once as its own item. Task events (Task Overdue, Task Completed) will join this list once tasks keep a timeline.',
+					'Which incident and task timeline events start the workflow; each event comes out once as its own item',
 				options: [
 					{
 						name: 'Incident Escalated',
@@ -91,6 +103,16 @@ export class GridTrigger implements INodeType {
 						name: 'Status Changed',
 						value: 'incident.statusChanged',
 						description: 'An incident moved to another status: triaged, assigned, in progress, resolved, closed, reopened, rejected',
+					},
+					{
+						name: 'Task Completed',
+						value: 'task.completed',
+						description: 'A task was completed with its outcome (完成)',
+					},
+					{
+						name: 'Task Overdue',
+						value: 'task.overdue',
+						description: 'An overdue task was taken back by Expire Overdue, or escalated as an incident after too many attempts (超时)',
 					},
 				],
 			},
@@ -162,12 +184,17 @@ export class GridTrigger implements INodeType {
 			const workflowId = this.getWorkflow().id;
 			if (workflowId) actor.workflowId = String(workflowId);
 
-			const topics = this.getNodeParameter('events', []) as FeedTopic[];
+			const selected = this.getNodeParameter('events', []) as Array<FeedTopic | TaskFeedTopic>;
+			if (!selected.length) throw new NodeOperationError(node, 'Select at least one event to trigger on');
+			const topics = selected.filter((t): t is FeedTopic => !isTaskFeedTopic(t));
+			const taskTopics = selected.filter(isTaskFeedTopic);
 			const options = this.getNodeParameter('options', {}) as TriggerOptions;
-			const filter: FeedFilter = checkFilter({
+			const within = withinParam(this, config.segmentWidths);
+			const taskFilter: TaskFeedFilter = { topics: taskTopics, within };
+			const filter: FeedFilter | undefined = !topics.length ? undefined : checkFilter({
 				topics,
 				minRisk: topics.includes('incident.created') ? (this.getNodeParameter('minRisk', 'low') as RiskLevel) : undefined,
-				within: withinParam(this, config.segmentWidths),
+				within,
 				includeDuplicates: options.includeDuplicates === true,
 			});
 
@@ -177,25 +204,44 @@ export class GridTrigger implements INodeType {
 			}
 
 			if (this.getMode() === 'manual') {
-				const sample = await withUnitOfWork(config, { actor }, (uow) => latestEvents(uow, filter, MANUAL_SAMPLE));
+				const sample = await withUnitOfWork(config, { actor }, async (uow) => [
+					...(filter ? await latestEvents(uow, filter, MANUAL_SAMPLE) : []),
+					...(taskTopics.length ? await latestTaskEvents(uow, taskFilter, MANUAL_SAMPLE) : []),
+				]);
 				return sample.length ? [toItems(sample)] : null;
 			}
 
 			const state = this.getWorkflowStaticData('node') as FeedState;
 			const stored = parseCursor(state.cursor);
 			const limit = Math.max(1, Math.floor(Number(options.maxEventsPerPoll ?? DEFAULT_MAX_EVENTS)) || DEFAULT_MAX_EVENTS);
-			const page = await withUnitOfWork(config, { actor }, async (uow) => {
-				const start: FeedStart = stored
-					? { cursor: stored, since: typeof state.since === 'string' ? state.since : undefined }
-					: await startFeed(uow, filter, Number(options.includeLastHours ?? 0));
-				return readFeed(uow, filter, start, limit);
+			const storedTask = parseCursor(state.taskCursor);
+			const [page, taskPage] = await withUnitOfWork(config, { actor }, async (uow) => {
+				const incidents = filter
+					? await readFeed(uow, filter, stored
+						? { cursor: stored, since: typeof state.since === 'string' ? state.since : undefined }
+						: await startFeed(uow, filter, Number(options.includeLastHours ?? 0)), limit)
+					: undefined;
+				const tasks = taskTopics.length
+					? await readTaskFeed(uow, taskFilter, storedTask
+						? { cursor: storedTask, since: typeof state.taskSince === 'string' ? state.taskSince : undefined }
+						: await startTaskFeed(uow, taskFilter, Number(options.includeLastHours ?? 0)), limit)
+					: undefined;
+				return [incidents, tasks] as const;
 			});
-			// n8n saves static data when the poll's items are handed to the execution, so the cursor moves
-			// with the items it covers; a poll that finds nothing only moves it in memory.
-			state.cursor = { tx: page.cursor.tx, id: page.cursor.id };
-			if (page.since) state.since = page.since;
-			else delete state.since;
-			return page.events.length ? [toItems(page.events)] : null;
+			// n8n saves static data when the poll's items are handed to the execution, so the cursors move
+			// with the items they cover; a poll that finds nothing only moves them in memory.
+			if (page) {
+				state.cursor = { tx: page.cursor.tx, id: page.cursor.id };
+				if (page.since) state.since = page.since;
+				else delete state.since;
+			}
+			if (taskPage) {
+				state.taskCursor = { tx: taskPage.cursor.tx, id: taskPage.cursor.id };
+				if (taskPage.since) state.taskSince = taskPage.since;
+				else delete state.taskSince;
+			}
+			const events = [...(page?.events ?? []), ...(taskPage?.events ?? [])];
+			return events.length ? [toItems(events)] : null;
 		} catch (error) {
 			if (error instanceof FieldError) {
 				throw new NodeOperationError(node, error.message, {

@@ -223,3 +223,23 @@ describe('credential scope and parameter errors', () => {
 			.rejects.toThrow(/Within Unit/);
 	});
 });
+
+describe('task events', () => {
+	it('delivers a completed task and an incident in one poll, each once, with ids that cannot collide', async () => {
+		const wf = await activate(withTrigger({ events: ['incident.created', 'task.completed'], minRisk: 'low', withinUnit: { __rl: true, mode: 'list', value: '' } }));
+		const [{ id: unitId }] = await db.query<{ id: number }>(`SELECT id::int FROM grid.grid_unit WHERE code = $1`, [S1_B]);
+		const [{ id: taskId }] = await db.query<{ id: number }>(
+			`INSERT INTO grid.task (kind, title, unit_id, status, completed_at) VALUES ('errand', '代买药品', $1, 'done', now()) RETURNING id::int`, [unitId]);
+		await db.query(`INSERT INTO grid.task_event (task_id, unit_id, kind, from_status, to_status) VALUES ($1, $2, 'completed', 'in_progress', 'done')`, [taskId, unitId]);
+		const inc = await incident(S1_B, 'low');
+		const eventId = (await db.query<{ id: string }>(`SELECT id::text AS id FROM grid.task_event WHERE task_id = $1`, [taskId]))[0].id;
+		await tickUntil(wf, () => ids(notified(wf)).includes(`task:${eventId}`) && ids(notified(wf)).includes(inc.eventId));
+		await wf.tick();
+		const got = ids(notified(wf));
+		expect(got.filter((x) => x === `task:${eventId}`)).toHaveLength(1);
+		expect(got.filter((x) => x === inc.eventId)).toHaveLength(1);
+		const item = notified(wf).find((i) => i.json.eventId === `task:${eventId}`)!;
+		expect(item.json).toMatchObject({ trigger: 'task.completed', event: 'completed', taskId, task: { id: taskId, title: '代买药品' } });
+		expect((wf.workflow.staticData[`node:${TRIGGER}`] as IDataObject).taskCursor).toBeDefined();
+	});
+});
