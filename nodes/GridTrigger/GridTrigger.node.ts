@@ -8,27 +8,11 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 import { withUnitOfWork } from '../shared/db/unitOfWork';
 import type { Actor } from '../shared/domain/context';
-import {
-	type FeedEvent,
-	type FeedFilter,
-	type FeedTopic,
-	checkFilter,
-	latestEvents,
-	noteSlaBreaches,
-	parseCursor,
-	readFeed,
-	startFeed,
-} from '../shared/domain/incident/feed';
+import { type GridFeedEvent, type StreamsRequest, latestOfStreams, readStreams } from '../shared/domain/eventFeed';
+import { type FeedStart, parseCursor } from '../shared/domain/feedCursor';
+import { type FeedFilter, type FeedTopic, checkFilter, noteSlaBreaches } from '../shared/domain/incident/feed';
 import type { RiskLevel } from '../shared/domain/incident/risk';
-import {
-	type TaskFeedEvent,
-	type TaskFeedFilter,
-	type TaskFeedTopic,
-	isTaskFeedTopic,
-	latestTaskEvents,
-	readTaskFeed,
-	startTaskFeed,
-} from '../shared/domain/task/feed';
+import { type TaskFeedFilter, type TaskFeedTopic, checkTaskFilter, isTaskFeedTopic } from '../shared/domain/task/feed';
 import { CREDENTIAL_NAME, configFromCredential } from '../shared/n8n/credentials';
 import { unitLocator } from '../shared/n8n/descriptions';
 import { toNodeError } from '../shared/n8n/errors';
@@ -46,18 +30,32 @@ interface TriggerOptions {
 	includeDuplicates?: boolean;
 }
 
-/** What the node keeps between polls, in the workflow's static data. */
+/**
+ * What the node keeps between polls, in the workflow's static data: one cursor per stream. The
+ * incident stream keeps the names it has always had (cursor, since), so activated workflows carry on.
+ */
 interface FeedState extends IDataObject {
-	/** The incident stream's cursor (the name it has always had, so activated workflows carry on). */
 	cursor?: { tx: string; id: string };
 	since?: string;
 	taskCursor?: { tx: string; id: string };
 	taskSince?: string;
 }
 
-function toItems(events: Array<FeedEvent | TaskFeedEvent>): INodeExecutionData[] {
-	// the two timelines are separate sequences; together they come out in time order
-	return [...events].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).map((e) => ({ json: e as unknown as IDataObject }));
+function storedStart(cursor: unknown, since: unknown): FeedStart | undefined {
+	const parsed = parseCursor(cursor);
+	if (!parsed) return undefined;
+	return typeof since === 'string' ? { cursor: parsed, since } : { cursor: parsed };
+}
+
+function store(state: FeedState, cursorKey: 'cursor' | 'taskCursor', sinceKey: 'since' | 'taskSince', end: FeedStart | undefined): void {
+	if (!end) return;
+	state[cursorKey] = { tx: end.cursor.tx, id: end.cursor.id };
+	if (end.since) state[sinceKey] = end.since;
+	else delete state[sinceKey];
+}
+
+function toItems(events: GridFeedEvent[]): INodeExecutionData[] {
+	return events.map((e) => ({ json: e as unknown as IDataObject }));
 }
 
 export class GridTrigger implements INodeType {
@@ -82,7 +80,7 @@ export class GridTrigger implements INodeType {
 				required: true,
 				default: ['incident.created'],
 				description:
-					'Which incident and task timeline events start the workflow; each event comes out once as its own item',
+					'Which incident and task timeline events start the workflow; each event comes out once as its own item, in the order the changes were committed',
 				options: [
 					{
 						name: 'Incident Escalated',
@@ -93,6 +91,11 @@ export class GridTrigger implements INodeType {
 						name: 'New Incident',
 						value: 'incident.created',
 						description: 'An incident was reported and accepted (受理), at or above the minimum risk',
+					},
+					{
+						name: 'New Task',
+						value: 'task.created',
+						description: 'A task was created (派发), by the Task node or a campaign',
 					},
 					{
 						name: 'SLA Breached',
@@ -112,7 +115,7 @@ export class GridTrigger implements INodeType {
 					{
 						name: 'Task Overdue',
 						value: 'task.overdue',
-						description: 'An overdue task was taken back by Expire Overdue, or escalated as an incident after too many attempts (超时)',
+						description: 'A task passed its due time before it was started (超时): Expire Overdue (Task node, e.g. on a schedule) took it back to open, or escalated it as an incident after too many attempts',
 					},
 				],
 			},
@@ -134,7 +137,7 @@ export class GridTrigger implements INodeType {
 				...unitLocator(
 					'withinUnit',
 					'Within Unit',
-					'Only events of incidents owned by this unit or any unit below it, e.g. a street. Leave empty for everything the credential may see.',
+					'Only events of incidents owned by, and tasks of, this unit or any unit below it, e.g. a street. Leave empty for everything the credential may see.',
 				),
 				required: false,
 			},
@@ -159,7 +162,7 @@ export class GridTrigger implements INodeType {
 						typeOptions: { minValue: 0, maxValue: 720 },
 						default: 0,
 						description:
-							'On the first poll after activation, also deliver the events of this many past hours. 0 starts from now. Has no effect once the trigger has polled.',
+							'On the first poll after activation, also deliver the events of this many past hours. 0 starts from now. Has no effect once the trigger has polled (task events selected later start from their own first poll).',
 					},
 					{
 						displayName: 'Max Events Per Poll',
@@ -190,13 +193,13 @@ export class GridTrigger implements INodeType {
 			const taskTopics = selected.filter(isTaskFeedTopic);
 			const options = this.getNodeParameter('options', {}) as TriggerOptions;
 			const within = withinParam(this, config.segmentWidths);
-			const taskFilter: TaskFeedFilter = { topics: taskTopics, within };
 			const filter: FeedFilter | undefined = !topics.length ? undefined : checkFilter({
 				topics,
 				minRisk: topics.includes('incident.created') ? (this.getNodeParameter('minRisk', 'low') as RiskLevel) : undefined,
 				within,
 				includeDuplicates: options.includeDuplicates === true,
 			});
+			const taskFilter: TaskFeedFilter | undefined = !taskTopics.length ? undefined : checkTaskFilter({ topics: taskTopics, within });
 
 			// Breaches are noted and committed first, so that this very poll can deliver them.
 			if (topics.includes('incident.slaBreached')) {
@@ -204,44 +207,22 @@ export class GridTrigger implements INodeType {
 			}
 
 			if (this.getMode() === 'manual') {
-				const sample = await withUnitOfWork(config, { actor }, async (uow) => [
-					...(filter ? await latestEvents(uow, filter, MANUAL_SAMPLE) : []),
-					...(taskTopics.length ? await latestTaskEvents(uow, taskFilter, MANUAL_SAMPLE) : []),
-				]);
+				const sample = await withUnitOfWork(config, { actor }, (uow) =>
+					latestOfStreams(uow, { incidents: filter, tasks: taskFilter }, MANUAL_SAMPLE));
 				return sample.length ? [toItems(sample)] : null;
 			}
 
 			const state = this.getWorkflowStaticData('node') as FeedState;
-			const stored = parseCursor(state.cursor);
 			const limit = Math.max(1, Math.floor(Number(options.maxEventsPerPoll ?? DEFAULT_MAX_EVENTS)) || DEFAULT_MAX_EVENTS);
-			const storedTask = parseCursor(state.taskCursor);
-			const [page, taskPage] = await withUnitOfWork(config, { actor }, async (uow) => {
-				const incidents = filter
-					? await readFeed(uow, filter, stored
-						? { cursor: stored, since: typeof state.since === 'string' ? state.since : undefined }
-						: await startFeed(uow, filter, Number(options.includeLastHours ?? 0)), limit)
-					: undefined;
-				const tasks = taskTopics.length
-					? await readTaskFeed(uow, taskFilter, storedTask
-						? { cursor: storedTask, since: typeof state.taskSince === 'string' ? state.taskSince : undefined }
-						: await startTaskFeed(uow, taskFilter, Number(options.includeLastHours ?? 0)), limit)
-					: undefined;
-				return [incidents, tasks] as const;
-			});
+			const request: StreamsRequest = { sinceHours: Number(options.includeLastHours ?? 0) };
+			if (filter) request.incidents = { filter, start: storedStart(state.cursor, state.since) };
+			if (taskFilter) request.tasks = { filter: taskFilter, start: storedStart(state.taskCursor, state.taskSince) };
+			const page = await withUnitOfWork(config, { actor }, (uow) => readStreams(uow, request, limit));
 			// n8n saves static data when the poll's items are handed to the execution, so the cursors move
 			// with the items they cover; a poll that finds nothing only moves them in memory.
-			if (page) {
-				state.cursor = { tx: page.cursor.tx, id: page.cursor.id };
-				if (page.since) state.since = page.since;
-				else delete state.since;
-			}
-			if (taskPage) {
-				state.taskCursor = { tx: taskPage.cursor.tx, id: taskPage.cursor.id };
-				if (taskPage.since) state.taskSince = taskPage.since;
-				else delete state.taskSince;
-			}
-			const events = [...(page?.events ?? []), ...(taskPage?.events ?? [])];
-			return events.length ? [toItems(events)] : null;
+			store(state, 'cursor', 'since', page.incidents);
+			store(state, 'taskCursor', 'taskSince', page.tasks);
+			return page.events.length ? [toItems(page.events)] : null;
 		} catch (error) {
 			if (error instanceof FieldError) {
 				throw new NodeOperationError(node, error.message, {

@@ -10,7 +10,11 @@ import { closeAllPools } from '../../nodes/shared/db/pool';
 import { type TestDatabase, createTestDatabase } from '../helpers/db';
 import { type N8nHarness, type WorkflowJson, getHarness, gridCredentials, loadWorkflowFile } from '../helpers/n8nHarness';
 import { type ActivePolling, activatePolling } from '../helpers/pollHarness';
-import { seedSmallDistrict } from '../helpers/uow';
+import type { UnitOfWork } from '../../nodes/shared/domain/context';
+import { expireOverdue } from '../../nodes/shared/domain/task/expiry';
+import { assignTask, completeTask, startTask } from '../../nodes/shared/domain/task/lifecycle';
+import { createTasks } from '../../nodes/shared/domain/task/tasks';
+import { run, seedSmallDistrict } from '../helpers/uow';
 
 const S1_B = '370614-001-001-001-0001';
 const S1_B2 = '370614-001-002-002-0002';
@@ -225,21 +229,108 @@ describe('credential scope and parameter errors', () => {
 });
 
 describe('task events', () => {
-	it('delivers a completed task and an incident in one poll, each once, with ids that cannot collide', async () => {
-		const wf = await activate(withTrigger({ events: ['incident.created', 'task.completed'], minRisk: 'low', withinUnit: { __rl: true, mode: 'list', value: '' } }));
-		const [{ id: unitId }] = await db.query<{ id: number }>(`SELECT id::int FROM grid.grid_unit WHERE code = $1`, [S1_B]);
-		const [{ id: taskId }] = await db.query<{ id: number }>(
-			`INSERT INTO grid.task (kind, title, unit_id, status, completed_at) VALUES ('errand', '代买药品', $1, 'done', now()) RETURNING id::int`, [unitId]);
-		await db.query(`INSERT INTO grid.task_event (task_id, unit_id, kind, from_status, to_status) VALUES ($1, $2, 'completed', 'in_progress', 'done')`, [taskId, unitId]);
+	const TASK_EVENTS = { events: ['incident.created', 'task.completed', 'task.overdue'], minRisk: 'low' };
+	let staffId = 0;
+	const act = <T>(fn: (uow: UnitOfWork) => Promise<T>) => run(db.config(), fn);
+
+	async function task(unit: string, dueAt?: Date): Promise<number> {
+		const [o] = await act((uow) => createTasks(uow, [{ kind: 'errand', unit: { code: unit }, title: '代买药品', ...(dueAt ? { dueAt } : {}) }]));
+		if (!o.ok) throw o.error;
+		return (o.value as { id: number }).id;
+	}
+
+	async function done(unit: string): Promise<number> {
+		const id = await task(unit);
+		await act(async (uow) => {
+			await assignTask(uow, { task: { id }, to: { staff: { id: staffId } } });
+			await startTask(uow, { task: { id } });
+			await completeTask(uow, { task: { id }, outcome: { note: '已送达' } });
+		});
+		return id;
+	}
+
+	/** Event ids as the trigger names them, in commit-safe merged order (by transaction, incidents first, then id). */
+	async function merged(incidentEventIds: string[], taskIds: number[], kinds = ['completed', 'expired', 'escalated']): Promise<string[]> {
+		const rows = await db.query<{ id: string }>(
+			`SELECT id FROM (
+				SELECT id::text AS id, tx, 0 AS stream, id AS n FROM grid.incident_event WHERE id = ANY($1::bigint[])
+				UNION ALL
+				SELECT 'task:' || id, tx, 1, id FROM grid.task_event WHERE task_id = ANY($2::bigint[]) AND kind = ANY($3::text[])
+			) x ORDER BY tx, stream, n`,
+			[incidentEventIds, taskIds, kinds]);
+		return rows.map((r) => r.id);
+	}
+
+	/** Waits until everything written so far lies below every snapshot's xmin. */
+	async function settledAll() {
+		for (let i = 0; i < 200; i++) {
+			const [row] = await db.query<{ ok: boolean }>(
+				`SELECT coalesce((SELECT max(tx) FROM grid.task_event) < pg_snapshot_xmin(pg_current_snapshot()), true)
+					AND coalesce((SELECT max(tx) FROM grid.incident_event) < pg_snapshot_xmin(pg_current_snapshot()), true) AS ok`);
+			if (row.ok) return;
+			await sleep(100);
+		}
+		throw new Error('events did not settle');
+	}
+
+	beforeAll(async () => {
+		[{ id: staffId }] = await db.query<{ id: number }>(`INSERT INTO grid.staff (name, unit_id) SELECT '网格员', id FROM grid.grid_unit WHERE code = '370614' RETURNING id::int`);
+	});
+
+	it('delivers incidents and completed and overdue tasks of its subtree in one flow, merged in commit order, each once', async () => {
+		await settledAll();
+		const wf = await activate(withTrigger(TASK_EVENTS));
+		expect(wf.errors).toEqual([]);
 		const inc = await incident(S1_B, 'low');
-		const eventId = (await db.query<{ id: string }>(`SELECT id::text AS id FROM grid.task_event WHERE task_id = $1`, [taskId]))[0].id;
-		await tickUntil(wf, () => ids(notified(wf)).includes(`task:${eventId}`) && ids(notified(wf)).includes(inc.eventId));
+		const completed = await done(S1_B);
+		const outside = await done(S2_B);
+		const late = await task(S1_B2, new Date(Date.now() - 3_600_000));
+		await act((uow) => assignTask(uow, { task: { id: late }, to: { staff: { id: staffId } } }));
+		await act((uow) => expireOverdue(uow, { within: { code: S1_B2 } }));
+		const want = await merged([inc.eventId], [completed, late]);
+		expect(want).toHaveLength(3);
+
+		await tickUntil(wf, () => want.every((id) => ids(notified(wf)).includes(id)));
 		await wf.tick();
-		const got = ids(notified(wf));
-		expect(got.filter((x) => x === `task:${eventId}`)).toHaveLength(1);
-		expect(got.filter((x) => x === inc.eventId)).toHaveLength(1);
-		const item = notified(wf).find((i) => i.json.eventId === `task:${eventId}`)!;
-		expect(item.json).toMatchObject({ trigger: 'task.completed', event: 'completed', taskId, task: { id: taskId, title: '代买药品' } });
-		expect((wf.workflow.staticData[`node:${TRIGGER}`] as IDataObject).taskCursor).toBeDefined();
+		const mine = ids(notified(wf)).filter((id) => want.includes(id));
+		expect(mine).toEqual(want);
+		expect(ids(notified(wf))).not.toContain((await merged([], [outside]))[0]);
+		expect(wf.errors).toEqual([]);
+
+		const item = (id: number, event: string) => notified(wf).find((i) => i.json.taskId === id && i.json.event === event)!.json;
+		expect(item(completed, 'completed')).toMatchObject({
+			trigger: 'task.completed', fromStatus: 'in_progress', toStatus: 'done', eventId: expect.stringMatching(/^task:\d+$/),
+			task: { id: completed, title: '代买药品', status: 'done', unitCode: S1_B },
+		});
+		expect(item(late, 'expired')).toMatchObject({ trigger: 'task.overdue', toStatus: 'open', task: { id: late, status: 'open' } });
+		const state = wf.saved[`node:${TRIGGER}`] as IDataObject;
+		expect(state.cursor).toMatchObject({ tx: expect.stringMatching(/^\d+$/) });
+		expect(state.taskCursor).toMatchObject({ tx: expect.stringMatching(/^\d+$/) });
+		await wf.deactivate();
+	});
+
+	it('carries on from static data stored before task events (the incident cursor only) when task events are added', async () => {
+		await settledAll();
+		const before = await activate(fixture);
+		const cursor = (before.workflow.staticData[`node:${TRIGGER}`] as IDataObject).cursor as IDataObject;
+		await before.deactivate();
+		// what an activated workflow of the previous version stored
+		const stored: IDataObject = { [`node:${TRIGGER}`]: { cursor: { tx: cursor.tx, id: cursor.id } } };
+		const missed = await incident(S1_B, 'low');
+		const oldTask = await done(S1_B);
+		await settledAll();
+
+		const restarted = await activate(withTrigger(TASK_EVENTS), { staticData: stored, activation: 'init', workflowId: before.workflow.id! });
+		const newTask = await done(S1_B);
+		const want = await merged([missed.eventId], [newTask]);
+		await tickUntil(restarted, () => want.every((id) => ids(notified(restarted)).includes(id)));
+		await restarted.tick();
+		expect(restarted.errors).toEqual([]);
+		expect(ids(notified(restarted)).filter((id) => want.includes(id))).toEqual(want);
+		// the task stream started at the restart: the task completed before it is not delivered
+		expect(ids(notified(restarted))).not.toContain((await merged([], [oldTask]))[0]);
+		const state = restarted.saved[`node:${TRIGGER}`] as IDataObject;
+		expect(state.taskCursor).toBeDefined();
+		expect(BigInt((state.cursor as IDataObject).tx as string)).toBeGreaterThan(BigInt(cursor.tx as string));
 	});
 });

@@ -1,6 +1,7 @@
 import { sql } from '../../db/sql';
 import { FieldError, describeValue } from '../../validation/errors';
 import type { UnitOfWork } from '../context';
+import { type FeedCursor, type FeedStart, type StreamPage, checkLimit, feedBoundary, pageOf, startAt } from '../feedCursor';
 import { loadUnit } from '../grid/unitLookup';
 import { type UnitRef, subtreeBounds } from '../grid/unitRecord';
 import { appendEvents } from './events';
@@ -13,8 +14,8 @@ import { EVENT_KINDS, type EventKind, INCIDENT_STATUSES, type IncidentStatus, OP
  * that a cursor never skips an event whose transaction commits after one with a higher id, plus
  * the SLA watch that writes one 'sla_breached' entry per incident and due time.
  *
- * Topics are namespaced ("incident.…") so that task topics ("task.overdue", "task.completed") can be
- * added beside them once tasks write a timeline of their own.
+ * Topics are namespaced ("incident.…"); the task topics ("task.…") live beside them in
+ * ../task/feed.ts, with a cursor of their own (../feedCursor.ts), and ../eventFeed.ts merges the two.
  */
 export const FEED_TOPICS = {
 	'incident.created': 'New incident',
@@ -42,14 +43,7 @@ function kindsOf(topic: FeedTopic): readonly EventKind[] {
 	}
 }
 
-/**
- * A position in the feed: every event with (tx, id) ≤ (tx, id) has been delivered. Both are decimal
- * strings (tx is a 64-bit transaction id), so they survive JSON in the workflow's static data.
- */
-export interface FeedCursor {
-	tx: string;
-	id: string;
-}
+export { type FeedCursor, type FeedStart, parseCursor } from '../feedCursor';
 
 export interface FeedFilter {
 	topics: FeedTopic[];
@@ -81,32 +75,6 @@ export interface FeedEvent {
 	actor: Record<string, unknown>;
 	/** The incident as it is now (null only if it is no longer visible with this credential). */
 	incident: IncidentRecord | null;
-}
-
-const DIGITS = /^\d{1,20}$/;
-
-/** A cursor read back from storage, or undefined when there is none or it is not one of ours. */
-export function parseCursor(raw: unknown): FeedCursor | undefined {
-	if (!raw || typeof raw !== 'object') return undefined;
-	const { tx, id } = raw as Record<string, unknown>;
-	if (typeof tx !== 'string' || typeof id !== 'string' || !DIGITS.test(tx) || !DIGITS.test(id)) return undefined;
-	return { tx, id };
-}
-
-function compareCursors(a: FeedCursor, b: FeedCursor): number {
-	const tx = BigInt(a.tx) - BigInt(b.tx);
-	if (tx !== 0n) return tx < 0n ? -1 : 1;
-	const id = BigInt(a.id) - BigInt(b.id);
-	return id === 0n ? 0 : id < 0n ? -1 : 1;
-}
-
-/**
- * The commit-safe boundary: every transaction with an id below it has ended (committed and visible,
- * or rolled back), and every transaction still running or yet to write has an id at or above it.
- */
-async function boundary(uow: UnitOfWork): Promise<string> {
-	const { rows } = await sql<{ xmin: string }>(uow, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
-	return rows[0].xmin;
 }
 
 export function checkFilter(filter: FeedFilter): FeedFilter {
@@ -215,18 +183,12 @@ async function shape(uow: UnitOfWork, rows: EventRow[], topics: FeedTopic[]): Pr
 	});
 }
 
-export interface FeedStart {
-	cursor: FeedCursor;
-	/** Events before this time are left out until the feed has caught up (set by "include last N hours"). */
-	since?: string;
-}
-
 /**
  * Where a new feed starts: now (nothing that already happened), or at the first event of the last
  * `sinceHours` hours of the filter's kinds.
  */
 export async function startFeed(uow: UnitOfWork, filter: FeedFilter, sinceHours?: number): Promise<FeedStart> {
-	const xmin = await boundary(uow);
+	const xmin = await feedBoundary(uow);
 	const now: FeedStart = { cursor: { tx: xmin, id: '0' } };
 	if (!sinceHours || sinceHours <= 0) return now;
 	if (!Number.isFinite(sinceHours)) throw new FieldError('Include Last N Hours', `must be a number of hours, got ${describeValue(sinceHours)}`);
@@ -236,31 +198,20 @@ export async function startFeed(uow: UnitOfWork, filter: FeedFilter, sinceHours?
 		`SELECT s.since, (SELECT min(e.tx)::text FROM incident_event e WHERE e.kind = ANY(?::text[]) AND e.at >= s.since) AS tx
 		FROM (SELECT now() - make_interval(secs => ?) AS since) s`,
 		[kinds, Math.round(sinceHours * 3600)]);
-	const { since, tx } = rows[0];
-	if (tx === null) return now;
-	// (tx, 0) comes before every event of transaction tx; the since filter drops older events of later transactions
-	return { cursor: { tx: BigInt(tx) < BigInt(xmin) ? tx : xmin, id: '0' }, since };
+	return startAt(xmin, rows[0].tx, rows[0].since);
 }
 
-export interface FeedPage {
-	events: FeedEvent[];
-	/** Where the next read starts; store it once the events are handed on. */
-	cursor: FeedCursor;
-	/** Still set when the page was full and the "since" start has not caught up yet. */
-	since?: string;
-	/** Whether more events were waiting beyond this page. */
-	more: boolean;
-}
+export type FeedPage = StreamPage<FeedEvent>;
 
 /**
  * Reads the filter's events after the cursor, oldest first, up to `limit`, from transactions that
  * have all ended. A full page moves the cursor to its last event; a short one to the boundary, so
  * the events the filter leaves out are passed over once and never read again.
  */
-export async function readFeed(uow: UnitOfWork, filter: FeedFilter, start: FeedStart, limit: number): Promise<FeedPage> {
-	if (!Number.isSafeInteger(limit) || limit < 1) throw new FieldError('Max Events Per Poll', `must be a whole number of at least 1, got ${describeValue(limit)}`);
+export async function readFeed(uow: UnitOfWork, filter: FeedFilter, start: FeedStart, limit: number, boundary?: string): Promise<FeedPage> {
+	checkLimit(limit);
 	// Taken first: everything below it has ended before the next statement's snapshot, so it is visible there.
-	const xmin = await boundary(uow);
+	const xmin = boundary ?? await feedBoundary(uow);
 	const { joins, where, args } = await whereOf(uow, filter);
 	if (start.since) {
 		where.push('e.at >= ?::timestamptz');
@@ -273,17 +224,16 @@ export async function readFeed(uow: UnitOfWork, filter: FeedFilter, start: FeedS
 		ORDER BY e.tx, e.id
 		LIMIT ?`,
 		[xmin, start.cursor.tx, start.cursor.id, ...args, limit]);
-	const events = await shape(uow, rows, filter.topics);
-	if (rows.length === limit) {
-		const last = rows[rows.length - 1];
-		return { events, cursor: { tx: last.tx, id: String(last.id) }, since: start.since, more: true };
-	}
-	const caughtUp = { tx: xmin, id: '0' };
-	return { events, cursor: compareCursors(caughtUp, start.cursor) > 0 ? caughtUp : start.cursor, more: false };
+	return pageOf(rows, await shape(uow, rows, filter.topics), start, xmin, limit);
 }
 
 /** The latest `limit` events of the filter, oldest first, for trying the trigger out; no cursor involved. */
 export async function latestEvents(uow: UnitOfWork, filter: FeedFilter, limit = 10): Promise<FeedEvent[]> {
+	return (await latestPositioned(uow, filter, limit)).events;
+}
+
+/** latestEvents with each event's position, for merging with the task stream. */
+export async function latestPositioned(uow: UnitOfWork, filter: FeedFilter, limit = 10): Promise<{ events: FeedEvent[]; positions: FeedCursor[] }> {
 	const { joins, where, args } = await whereOf(uow, filter);
 	const { rows } = await sql<EventRow>(uow,
 		`SELECT ${EVENT_COLUMNS}
@@ -292,7 +242,8 @@ export async function latestEvents(uow: UnitOfWork, filter: FeedFilter, limit = 
 		ORDER BY e.tx DESC, e.id DESC
 		LIMIT ?`,
 		[...args, limit]);
-	return shape(uow, rows.reverse(), filter.topics);
+	rows.reverse();
+	return { events: await shape(uow, rows, filter.topics), positions: rows.map((r) => ({ tx: r.tx, id: String(r.id) })) };
 }
 
 /** An incident whose due time passed while it was open, as noted by noteSlaBreaches. */

@@ -1,17 +1,23 @@
 import { sql } from '../../db/sql';
 import { FieldError, describeValue } from '../../validation/errors';
 import type { UnitOfWork } from '../context';
+import { type FeedCursor, type FeedStart, type StreamPage, checkLimit, feedBoundary, pageOf, startAt } from '../feedCursor';
 import { loadUnit } from '../grid/unitLookup';
 import { type UnitRef, subtreeBounds } from '../grid/unitRecord';
-import type { FeedCursor, FeedStart } from '../incident/feed';
 import { type TaskRecord, loadTaskRecords } from './taskRecord';
-import { TASK_EVENT_KINDS, type TaskEventKind, type TaskStatus } from './vocabulary';
+import { TASK_EVENT_KINDS, TASK_STATUSES, type TaskEventKind, type TaskStatus } from './vocabulary';
 
 /**
- * The task stream of the Grid Trigger: task timeline entries read with the same commit-safe
- * (tx, id) cursor as incidents, kept apart because the two timelines are separate sequences.
+ * The task stream of the Grid Trigger: task timeline entries (task_event) read with the same
+ * commit-safe (tx, id) cursor as incidents, but kept apart, with a cursor of its own, because the two
+ * timelines are separate sequences. ../eventFeed.ts merges the streams.
+ *
+ * "Overdue" is what Expire Overdue writes: a task taken back to open ('expired') or escalated as an
+ * incident ('escalated'). The trigger does not watch due times itself: noting a due time once needs a
+ * marker on the task, which the schema does not have.
  */
 export const TASK_FEED_TOPICS = {
+	'task.created': 'New task',
 	'task.overdue': 'Task overdue',
 	'task.completed': 'Task completed',
 } as const;
@@ -21,21 +27,25 @@ export function isTaskFeedTopic(value: unknown): value is TaskFeedTopic {
 	return typeof value === 'string' && Object.prototype.hasOwnProperty.call(TASK_FEED_TOPICS, value);
 }
 
-/** Overdue: taken back by Expire Overdue, or escalated as an incident after too many attempts. */
 const KINDS: Record<TaskFeedTopic, readonly TaskEventKind[]> = {
+	'task.created': ['created'],
 	'task.overdue': ['expired', 'escalated'],
 	'task.completed': ['completed'],
 };
 
 export interface TaskFeedFilter {
 	topics: TaskFeedTopic[];
+	/** Only events of tasks of this unit or a unit below it. */
 	within?: UnitRef;
 }
 
+/** One task event as the trigger puts it out. */
 export interface TaskFeedEvent {
-	/** 'task:' and the timeline entry's id: unique, and never equal to an incident event's id. */
+	/** 'task:' and the timeline entry's id: unique, stable, and never equal to an incident event's id. */
 	eventId: string;
+	/** The selected topic this event answers. */
 	trigger: TaskFeedTopic;
+	/** The task timeline kind: created, expired, escalated or completed. */
 	event: TaskEventKind;
 	label: string;
 	at: string;
@@ -44,6 +54,7 @@ export interface TaskFeedEvent {
 	toStatus: TaskStatus | null;
 	note: string | null;
 	details: Record<string, unknown>;
+	/** Who wrote the entry: workflow, execution, node and acting staff, as the audit log records them. */
 	actor: Record<string, unknown>;
 	/** The task as it is now (null only if it is no longer visible with this credential). */
 	task: TaskRecord | null;
@@ -52,7 +63,7 @@ export interface TaskFeedEvent {
 interface Row {
 	id: number | string;
 	tx: string;
-	task_id: number;
+	task_id: number | string;
 	kind: TaskEventKind;
 	from_status: TaskStatus | null;
 	to_status: TaskStatus | null;
@@ -64,14 +75,22 @@ interface Row {
 
 const COLUMNS = `e.id, e.tx::text AS tx, e.task_id, e.kind, e.from_status, e.to_status, e.note, e.details, e.actor, e.at`;
 
-function kindsOf(topics: TaskFeedTopic[]): TaskEventKind[] {
-	for (const t of topics) if (!isTaskFeedTopic(t)) throw new FieldError('Events', `Unknown event ${describeValue(t)}`);
-	return [...new Set(topics.flatMap((t) => KINDS[t]))];
+export function checkTaskFilter(filter: TaskFeedFilter): TaskFeedFilter {
+	if (!filter.topics.length) throw new FieldError('Events', 'Select at least one event to trigger on');
+	for (const t of filter.topics) {
+		if (!isTaskFeedTopic(t)) throw new FieldError('Events', `Unknown event ${describeValue(t)}; known: ${Object.keys(TASK_FEED_TOPICS).join(', ')}`);
+	}
+	return filter;
 }
 
-async function whereOf(uow: UnitOfWork, filter: TaskFeedFilter) {
+function kindsOf(filter: TaskFeedFilter): TaskEventKind[] {
+	checkTaskFilter(filter);
+	return [...new Set(filter.topics.flatMap((t) => KINDS[t]))];
+}
+
+async function whereOf(uow: UnitOfWork, filter: TaskFeedFilter): Promise<{ joins: string; where: string[]; args: unknown[] }> {
 	const where = ['e.kind = ANY(?::text[])'];
-	const args: unknown[] = [kindsOf(filter.topics)];
+	const args: unknown[] = [kindsOf(filter)];
 	let joins = '';
 	if (filter.within) {
 		const root = await loadUnit(uow, filter.within, 'Within Unit');
@@ -83,23 +102,31 @@ async function whereOf(uow: UnitOfWork, filter: TaskFeedFilter) {
 	return { joins, where, args };
 }
 
-async function boundary(uow: UnitOfWork): Promise<string> {
-	const { rows } = await sql<{ xmin: string }>(uow, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
-	return rows[0].xmin;
+function labelOf(r: Row, task: TaskRecord | null): string {
+	const parts = [`${TASK_EVENT_KINDS[r.kind] ?? r.kind}: ${task?.title ?? `task ${r.task_id}`}`];
+	const due = r.details?.dueAt;
+	if ((r.kind === 'expired' || r.kind === 'escalated') && typeof due === 'string') parts.push(`due ${due}`);
+	if (r.kind === 'escalated' && typeof r.details?.incidentReference === 'string') parts.push(`incident ${r.details.incidentReference}`);
+	if (r.kind !== 'created' && r.to_status && r.to_status !== r.from_status) {
+		const name = (s: TaskStatus | null) => (s ? (TASK_STATUSES[s] ?? s) : '—');
+		parts.push(`${name(r.from_status)} → ${name(r.to_status)}`);
+	}
+	return parts.join(', ');
 }
 
 async function shape(uow: UnitOfWork, rows: Row[], topics: TaskFeedTopic[]): Promise<TaskFeedEvent[]> {
-	const tasks = await loadTaskRecords(uow, rows.map((r) => r.task_id));
+	const tasks = await loadTaskRecords(uow, rows.map((r) => Number(r.task_id)));
+	const order = (Object.keys(TASK_FEED_TOPICS) as TaskFeedTopic[]).filter((t) => topics.includes(t));
 	return rows.map((r) => {
-		const task = tasks.get(r.task_id) ?? null;
-		const trigger = topics.find((t) => KINDS[t].includes(r.kind)) ?? topics[0];
+		const taskId = Number(r.task_id);
+		const task = tasks.get(taskId) ?? null;
 		return {
 			eventId: `task:${r.id}`,
-			trigger,
+			trigger: order.find((t) => KINDS[t].includes(r.kind)) ?? order[0],
 			event: r.kind,
-			label: `${TASK_EVENT_KINDS[r.kind] ?? r.kind}: ${task?.title ?? `task ${r.task_id}`}`,
+			label: labelOf(r, task),
 			at: r.at,
-			taskId: r.task_id,
+			taskId,
 			fromStatus: r.from_status,
 			toStatus: r.to_status,
 			note: r.note,
@@ -112,21 +139,23 @@ async function shape(uow: UnitOfWork, rows: Row[], topics: TaskFeedTopic[]): Pro
 
 /** Where a new task stream starts: now, or at the first matching entry of the last `sinceHours` hours. */
 export async function startTaskFeed(uow: UnitOfWork, filter: TaskFeedFilter, sinceHours?: number): Promise<FeedStart> {
-	const xmin = await boundary(uow);
-	const now: FeedStart = { cursor: { tx: xmin, id: '0' } };
-	if (!sinceHours || sinceHours <= 0) return now;
+	const xmin = await feedBoundary(uow);
+	if (!sinceHours || sinceHours <= 0) return { cursor: { tx: xmin, id: '0' } };
+	if (!Number.isFinite(sinceHours)) throw new FieldError('Include Last N Hours', `must be a number of hours, got ${describeValue(sinceHours)}`);
 	const { rows } = await sql<{ since: string; tx: string | null }>(uow,
 		`SELECT s.since, (SELECT min(e.tx)::text FROM task_event e WHERE e.kind = ANY(?::text[]) AND e.at >= s.since) AS tx
 		FROM (SELECT now() - make_interval(secs => ?) AS since) s`,
-		[kindsOf(filter.topics), Math.round(sinceHours * 3600)]);
-	const { since, tx } = rows[0];
-	if (tx === null) return now;
-	return { cursor: { tx: BigInt(tx) < BigInt(xmin) ? tx : xmin, id: '0' }, since };
+		[kindsOf(filter), Math.round(sinceHours * 3600)]);
+	return startAt(xmin, rows[0].tx, rows[0].since);
 }
 
-/** Task entries after the cursor from transactions that have all ended, oldest first, up to `limit`. */
-export async function readTaskFeed(uow: UnitOfWork, filter: TaskFeedFilter, start: FeedStart, limit: number): Promise<{ events: TaskFeedEvent[]; cursor: FeedCursor; since?: string }> {
-	const xmin = await boundary(uow);
+/**
+ * Task entries of the filter after the cursor, from transactions that have all ended (below
+ * `boundary` when the caller took one for several streams), oldest first, up to `limit`.
+ */
+export async function readTaskFeed(uow: UnitOfWork, filter: TaskFeedFilter, start: FeedStart, limit: number, boundary?: string): Promise<StreamPage<TaskFeedEvent>> {
+	checkLimit(limit);
+	const xmin = boundary ?? await feedBoundary(uow);
 	const { joins, where, args } = await whereOf(uow, filter);
 	if (start.since) {
 		where.push('e.at >= ?::timestamptz');
@@ -135,23 +164,18 @@ export async function readTaskFeed(uow: UnitOfWork, filter: TaskFeedFilter, star
 	const { rows } = await sql<Row>(uow,
 		`SELECT ${COLUMNS} FROM task_event e ${joins}
 		WHERE e.tx < ?::xid8 AND (e.tx, e.id) > (?::xid8, ?::bigint) AND ${where.join(' AND ')}
-		ORDER BY e.tx, e.id LIMIT ?`,
+		ORDER BY e.tx, e.id
+		LIMIT ?`,
 		[xmin, start.cursor.tx, start.cursor.id, ...args, limit]);
-	const events = await shape(uow, rows, filter.topics);
-	if (rows.length === limit) {
-		const last = rows[rows.length - 1];
-		return { events, cursor: { tx: last.tx, id: String(last.id) }, since: start.since };
-	}
-	// caught up: move to the boundary, never backwards
-	const ahead = BigInt(xmin) > BigInt(start.cursor.tx) || (BigInt(xmin) === BigInt(start.cursor.tx) && BigInt(start.cursor.id) === 0n);
-	return { events, cursor: ahead ? { tx: xmin, id: '0' } : start.cursor };
+	return pageOf(rows, await shape(uow, rows, filter.topics), start, xmin, limit);
 }
 
-/** The latest matching task entries, oldest first, for a manual test run. */
-export async function latestTaskEvents(uow: UnitOfWork, filter: TaskFeedFilter, limit = 10): Promise<TaskFeedEvent[]> {
+/** The latest matching task entries, oldest first, with their positions, for a manual test run. */
+export async function latestTaskEvents(uow: UnitOfWork, filter: TaskFeedFilter, limit = 10): Promise<{ events: TaskFeedEvent[]; positions: FeedCursor[] }> {
 	const { joins, where, args } = await whereOf(uow, filter);
 	const { rows } = await sql<Row>(uow,
 		`SELECT ${COLUMNS} FROM task_event e ${joins} WHERE ${where.join(' AND ')} ORDER BY e.tx DESC, e.id DESC LIMIT ?`,
 		[...args, limit]);
-	return shape(uow, rows.reverse(), filter.topics);
+	rows.reverse();
+	return { events: await shape(uow, rows, filter.topics), positions: rows.map((r) => ({ tx: r.tx, id: String(r.id) })) };
 }

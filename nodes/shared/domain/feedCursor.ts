@@ -1,0 +1,91 @@
+import { sql } from '../db/sql';
+import { FieldError, describeValue } from '../validation/errors';
+import type { UnitOfWork } from './context';
+
+/**
+ * The cursor shared by the Grid Trigger's event streams (incident_event, task_event): a position
+ * (tx, id) in commit-safe order. Each stream is its own sequence and keeps its own cursor; tx is
+ * the writing transaction's id, which both streams share, so events of two streams can be merged by it.
+ */
+
+/**
+ * A position in a stream: every event with (tx, id) ≤ (tx, id) has been delivered. Both are decimal
+ * strings (tx is a 64-bit transaction id), so they survive JSON in the workflow's static data.
+ */
+export interface FeedCursor {
+	tx: string;
+	id: string;
+}
+
+export interface FeedStart {
+	cursor: FeedCursor;
+	/** Events before this time are left out until the stream has caught up (set by "include last N hours"). */
+	since?: string;
+}
+
+/** One page of a stream, with each event's position (in the same order) for merging with another stream. */
+export interface StreamPage<E> {
+	events: E[];
+	positions: FeedCursor[];
+	/** Where the next read starts; store it once the events are handed on. */
+	cursor: FeedCursor;
+	/** Still set when the page was full and the "since" start has not caught up yet. */
+	since?: string;
+	/** Whether more events were waiting beyond this page. */
+	more: boolean;
+}
+
+const DIGITS = /^\d{1,20}$/;
+
+/** A cursor read back from storage, or undefined when there is none or it is not one of ours. */
+export function parseCursor(raw: unknown): FeedCursor | undefined {
+	if (!raw || typeof raw !== 'object') return undefined;
+	const { tx, id } = raw as Record<string, unknown>;
+	if (typeof tx !== 'string' || typeof id !== 'string' || !DIGITS.test(tx) || !DIGITS.test(id)) return undefined;
+	return { tx, id };
+}
+
+export function compareTx(a: string, b: string): number {
+	const d = BigInt(a) - BigInt(b);
+	return d === 0n ? 0 : d < 0n ? -1 : 1;
+}
+
+export function compareCursors(a: FeedCursor, b: FeedCursor): number {
+	return compareTx(a.tx, b.tx) || compareTx(a.id, b.id);
+}
+
+/**
+ * The commit-safe boundary: every transaction with an id below it has ended (committed and visible,
+ * or rolled back), and every transaction still running or yet to write has an id at or above it.
+ * Events read in a later statement with tx below it are final.
+ */
+export async function feedBoundary(uow: UnitOfWork): Promise<string> {
+	const { rows } = await sql<{ xmin: string }>(uow, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+	return rows[0].xmin;
+}
+
+/** A start at the first matching event's transaction (from "since"), never beyond the boundary. */
+export function startAt(boundary: string, firstTx: string | null, since: string): FeedStart {
+	if (firstTx === null) return { cursor: { tx: boundary, id: '0' } };
+	// (tx, 0) comes before every event of transaction tx; the since filter drops older events of later transactions
+	return { cursor: { tx: compareTx(firstTx, boundary) < 0 ? firstTx : boundary, id: '0' }, since };
+}
+
+/**
+ * A page from rows read after start.cursor below the boundary, up to limit: a full page moves the
+ * cursor to its last row; a short one to the boundary (never backwards), so rows the filter left out
+ * are passed over once and never read again.
+ */
+export function pageOf<E>(rows: Array<{ tx: string; id: number | string }>, events: E[], start: FeedStart, boundary: string, limit: number): StreamPage<E> {
+	const positions = rows.map((r) => ({ tx: r.tx, id: String(r.id) }));
+	if (rows.length >= limit) {
+		return { events, positions, cursor: positions[positions.length - 1], since: start.since, more: true };
+	}
+	const caughtUp = { tx: boundary, id: '0' };
+	return { events, positions, cursor: compareCursors(caughtUp, start.cursor) > 0 ? caughtUp : start.cursor, more: false };
+}
+
+/** The page size of a poll. */
+export function checkLimit(limit: number): void {
+	if (!Number.isSafeInteger(limit) || limit < 1) throw new FieldError('Max Events Per Poll', `must be a whole number of at least 1, got ${describeValue(limit)}`);
+}
