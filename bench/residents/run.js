@@ -16,6 +16,7 @@ const fs = require('fs');
 const path = require('path');
 const { performance } = require('perf_hooks');
 const pg = require('pg');
+const { benchServer, measure, quantile } = require('../lib/inProcess');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'residents.json');
@@ -31,26 +32,6 @@ function args(argv) {
 	if (a.only && a.only !== 'import') throw new Error(`--only takes "import", got ${a.only}`);
 	return a;
 }
-
-/** Wall time and the peak RSS sampled while fn runs. */
-async function measure(fn) {
-	let peak = process.memoryUsage().rss;
-	const timer = setInterval(() => {
-		peak = Math.max(peak, process.memoryUsage().rss);
-	}, 25);
-	const t0 = performance.now();
-	try {
-		const value = await fn();
-		return { seconds: (performance.now() - t0) / 1000, peakRssMb: Math.max(peak, process.memoryUsage().rss) / 1048576, value };
-	} finally {
-		clearInterval(timer);
-	}
-}
-
-const quantile = (xs, q) => {
-	const s = [...xs].sort((x, y) => x - y);
-	return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-};
 
 function residentItems(n, buildings, offset = 0) {
 	const { idFor, mobile } = require(path.join(ROOT, 'test', 'helpers', 'people.ts'));
@@ -254,14 +235,7 @@ function table(rows) {
 
 async function main() {
 	const a = args(process.argv.slice(2));
-	let server;
-	let admin = process.env.GRID_BENCH_DATABASE_URL;
-	if (!admin) {
-		server = await require(path.join(ROOT, 'scripts', 'lib', 'embeddedPostgres.js')).startEmbeddedPostgres({ purpose: 'test' });
-		admin = server.url;
-	}
-	process.env.GRID_TEST_DATABASE_URL = admin;
-	require(path.join(ROOT, 'bench', 'lib', 'tsRequire.js')).install();
+	const server = await benchServer();
 	const ctx = {
 		h: require(path.join(ROOT, 'test', 'helpers', 'n8nHarness.ts')),
 		dbh: require(path.join(ROOT, 'test', 'helpers', 'db.ts')),
@@ -300,7 +274,7 @@ async function main() {
 		const result = {
 			benchmark: 'residents',
 			date: new Date().toISOString(),
-			server: server ? `embedded PostgreSQL ${server.version}` : 'GRID_BENCH_DATABASE_URL',
+			server: server.label,
 			sizes: a,
 			rows,
 			raw: {
@@ -314,7 +288,7 @@ async function main() {
 		fs.writeFileSync(RESULT_FILE, `${JSON.stringify(result, null, '\t')}\n`);
 		console.log(`written to ${path.relative(ROOT, RESULT_FILE)}`);
 	} finally {
-		if (server) await server.stop();
+		await server.stop();
 	}
 }
 

@@ -64,6 +64,21 @@ export async function feedBoundary(uow: UnitOfWork): Promise<string> {
 	return rows[0].xmin;
 }
 
+/**
+ * Where a new stream starts: now (nothing that already happened), or at the first event of the given
+ * kinds in the last `sinceHours` hours. `table` is one of our timeline tables, never user input.
+ */
+export async function startStream(uow: UnitOfWork, table: 'incident_event' | 'task_event', kinds: readonly string[], sinceHours?: number): Promise<FeedStart> {
+	const xmin = await feedBoundary(uow);
+	if (!sinceHours || sinceHours <= 0) return { cursor: { tx: xmin, id: '0' } };
+	if (!Number.isFinite(sinceHours)) throw new FieldError('Include Last N Hours', `must be a number of hours, got ${describeValue(sinceHours)}`);
+	const { rows } = await sql<{ since: string; tx: string | null }>(uow,
+		`SELECT s.since, (SELECT min(e.tx)::text FROM ${table} e WHERE e.kind = ANY(?::text[]) AND e.at >= s.since) AS tx
+		FROM (SELECT now() - make_interval(secs => ?) AS since) s`,
+		[kinds, Math.round(sinceHours * 3600)]);
+	return startAt(xmin, rows[0].tx, rows[0].since);
+}
+
 /** A start at the first matching event's transaction (from "since"), never beyond the boundary. */
 export function startAt(boundary: string, firstTx: string | null, since: string): FeedStart {
 	if (firstTx === null) return { cursor: { tx: boundary, id: '0' } };

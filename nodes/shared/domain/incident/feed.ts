@@ -1,7 +1,7 @@
 import { sql } from '../../db/sql';
 import { FieldError, describeValue } from '../../validation/errors';
 import type { UnitOfWork } from '../context';
-import { type FeedCursor, type FeedStart, type StreamPage, checkLimit, feedBoundary, pageOf, startAt } from '../feedCursor';
+import { type FeedCursor, type FeedStart, type StreamPage, checkLimit, feedBoundary, pageOf, startStream } from '../feedCursor';
 import { loadUnit } from '../grid/unitLookup';
 import { type UnitRef, subtreeBounds } from '../grid/unitRecord';
 import { appendEvents } from './events';
@@ -188,17 +188,8 @@ async function shape(uow: UnitOfWork, rows: EventRow[], topics: FeedTopic[]): Pr
  * `sinceHours` hours of the filter's kinds.
  */
 export async function startFeed(uow: UnitOfWork, filter: FeedFilter, sinceHours?: number): Promise<FeedStart> {
-	const xmin = await feedBoundary(uow);
-	const now: FeedStart = { cursor: { tx: xmin, id: '0' } };
-	if (!sinceHours || sinceHours <= 0) return now;
-	if (!Number.isFinite(sinceHours)) throw new FieldError('Include Last N Hours', `must be a number of hours, got ${describeValue(sinceHours)}`);
-	checkFilter(filter);
-	const kinds = [...new Set(filter.topics.flatMap(kindsOf))];
-	const { rows } = await sql<{ since: string; tx: string | null }>(uow,
-		`SELECT s.since, (SELECT min(e.tx)::text FROM incident_event e WHERE e.kind = ANY(?::text[]) AND e.at >= s.since) AS tx
-		FROM (SELECT now() - make_interval(secs => ?) AS since) s`,
-		[kinds, Math.round(sinceHours * 3600)]);
-	return startAt(xmin, rows[0].tx, rows[0].since);
+	if (sinceHours && sinceHours > 0) checkFilter(filter);
+	return startStream(uow, 'incident_event', [...new Set(filter.topics.flatMap(kindsOf))], sinceHours);
 }
 
 export type FeedPage = StreamPage<FeedEvent>;

@@ -1,7 +1,7 @@
 import { sql } from '../../db/sql';
 import { FieldError, describeValue } from '../../validation/errors';
 import type { UnitOfWork } from '../context';
-import { type FeedCursor, type FeedStart, type StreamPage, checkLimit, feedBoundary, pageOf, startAt } from '../feedCursor';
+import { type FeedCursor, type FeedStart, type StreamPage, checkLimit, feedBoundary, pageOf, startStream } from '../feedCursor';
 import { loadUnit } from '../grid/unitLookup';
 import { type UnitRef, subtreeBounds } from '../grid/unitRecord';
 import { type TaskRecord, loadTaskRecords } from './taskRecord';
@@ -139,14 +139,7 @@ async function shape(uow: UnitOfWork, rows: Row[], topics: TaskFeedTopic[]): Pro
 
 /** Where a new task stream starts: now, or at the first matching entry of the last `sinceHours` hours. */
 export async function startTaskFeed(uow: UnitOfWork, filter: TaskFeedFilter, sinceHours?: number): Promise<FeedStart> {
-	const xmin = await feedBoundary(uow);
-	if (!sinceHours || sinceHours <= 0) return { cursor: { tx: xmin, id: '0' } };
-	if (!Number.isFinite(sinceHours)) throw new FieldError('Include Last N Hours', `must be a number of hours, got ${describeValue(sinceHours)}`);
-	const { rows } = await sql<{ since: string; tx: string | null }>(uow,
-		`SELECT s.since, (SELECT min(e.tx)::text FROM task_event e WHERE e.kind = ANY(?::text[]) AND e.at >= s.since) AS tx
-		FROM (SELECT now() - make_interval(secs => ?) AS since) s`,
-		[kindsOf(filter), Math.round(sinceHours * 3600)]);
-	return startAt(xmin, rows[0].tx, rows[0].since);
+	return startStream(uow, 'task_event', sinceHours && sinceHours > 0 ? kindsOf(filter) : [], sinceHours);
 }
 
 /**
