@@ -20,13 +20,15 @@ function fieldHint(e: FieldError): string {
 	return `Fix the "${e.field}" value of this item and run again; nothing from this batch was written.${related}`;
 }
 
-/** The JSON of an error item under Continue On Fail. */
+/** The JSON of an error item under Continue On Fail; a refused delivery also carries the upstream's answer. */
 export function errorJson(error: unknown, itemIndex: number) {
 	const e = error instanceof Error ? error : new Error(String(error));
+	const upstream = e as Error & { upstreamStatus?: number; upstreamBody?: unknown };
 	return {
 		error: itemMessage(e, itemIndex),
 		...(e instanceof FieldError ? { field: e.field } : {}),
 		...(e instanceof GridError && e.description ? { description: e.description } : {}),
+		...('upstreamStatus' in upstream ? { upstreamStatus: upstream.upstreamStatus ?? null, upstreamBody: upstream.upstreamBody ?? null } : {}),
 		itemIndex,
 	};
 }

@@ -3,6 +3,7 @@ import type { Actor, Outcome, UnitOfWork } from '../domain/context';
 import { inSavepoint, withUnitOfWork } from '../db/unitOfWork';
 import { FieldError } from '../validation/errors';
 import type { SegmentWidths } from '../validation/gridCode';
+import type { ConnectionConfig } from '../db/config';
 import { CREDENTIAL_NAME, configFromCredential } from './credentials';
 import { errorJson, toNodeError } from './errors';
 
@@ -15,6 +16,12 @@ export type OperationHandler<TIn, TOut> = {
 	read: (ctx: IExecuteFunctions, itemIndex: number, env: ReadEnv) => TIn;
 	/** For operations that read item fields: the item key to name instead of a field's label. */
 	itemField?: (label: string, env: ReadEnv) => string | undefined;
+	/**
+	 * Shapes one item's result after the transaction has committed: files as binary data, deliveries
+	 * to other systems (which keep their own ledger in transactions of their own). Throwing here fails
+	 * that item only, as Continue On Fail allows.
+	 */
+	finish?: (value: TOut, finishing: FinishEnv) => Promise<INodeExecutionData[]>;
 } & (
 	| { runBatch: (uow: UnitOfWork, inputs: TIn[]) => Promise<Array<Outcome<TOut>>> }
 	| { runEach: (uow: UnitOfWork, input: TIn) => Promise<TOut | TOut[]> }
@@ -26,6 +33,14 @@ export interface ReadEnv {
 	widths: SegmentWidths;
 	/** The credential's time zone, for calendars and local dates. */
 	timezone: string;
+}
+
+/** What finishing an item may use besides its result. */
+export interface FinishEnv {
+	ctx: IExecuteFunctions;
+	itemIndex: number;
+	config: ConnectionConfig;
+	actor: Actor;
 }
 
 function actorOf(ctx: IExecuteFunctions): Actor {
@@ -77,9 +92,10 @@ export async function runOperation<TIn, TOut>(ctx: IExecuteFunctions, handler: O
 	}
 
 	const results = new Map<number, unknown>();
+	const actor = actorOf(ctx);
 	if (inputs.length) {
 		try {
-			await withUnitOfWork(config, { actor: actorOf(ctx), partial: continueOnFail }, async (uow) => {
+			await withUnitOfWork(config, { actor, partial: continueOnFail }, async (uow) => {
 				// a retried unit of work (serialization failure, deadlock) starts from a clean slate
 				for (const { index } of inputs) {
 					results.delete(index);
@@ -123,10 +139,23 @@ export async function runOperation<TIn, TOut>(ctx: IExecuteFunctions, handler: O
 		}
 	}
 
+	const finished = new Map<number, INodeExecutionData[]>();
+	if (handler.finish) {
+		for (const [index, value] of results) {
+			try {
+				finished.set(index, await handler.finish(value as TOut, { ctx, itemIndex: index, config, actor }));
+			} catch (error) {
+				if (!continueOnFail) throw toNodeError(node, rename(error), index);
+				errors.set(index, error as Error);
+			}
+		}
+	}
+
 	const out: INodeExecutionData[] = [];
 	for (const e of errors.values()) rename(e);
 	for (let i = 0; i < items.length; i++) {
 		if (errors.has(i)) out.push({ json: errorJson(errors.get(i), i), pairedItem: { item: i } });
+		else if (finished.has(i)) for (const item of finished.get(i)!) out.push({ ...item, pairedItem: { item: i } });
 		// one by one: a list may return more values than a spread call can take as arguments
 		else if (results.has(i)) for (const item of toItems(results.get(i), i)) out.push(item);
 	}

@@ -3,7 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { type OperationHandler, runOperation } from './executeLoop';
 
 // Each operation has its own input type; the router only passes them through.
-export type HandlerTable = Record<string, Record<string, OperationHandler<any, unknown>>>;
+export type HandlerTable = Record<string, Record<string, OperationHandler<any, any>>>;
 
 /** Finds the handler for the node's resource and operation and runs it through the one execute loop. */
 export async function executeRouted(ctx: IExecuteFunctions, handlers: HandlerTable): Promise<INodeExecutionData[][]> {

@@ -5,6 +5,7 @@ import { incidents } from './003_incidents';
 import { tasks } from './004_tasks';
 import { residentImport } from './005_resident_import';
 import { auditUpdates } from './006_audit_updates';
+import { exportLedger } from './007_export_ledger';
 
 /** Every migration this code knows, in order. Names are the schema's version history. */
 export function migrationList(schema: string, appRole: string): Array<{ name: string; migration: Knex.Migration }> {
@@ -15,6 +16,7 @@ export function migrationList(schema: string, appRole: string): Array<{ name: st
 		{ name: '004_tasks', migration: tasks(schema, appRole) },
 		{ name: '005_resident_import', migration: residentImport(schema) },
 		{ name: '006_audit_updates', migration: auditUpdates(schema) },
+		{ name: '007_export_ledger', migration: exportLedger(schema, appRole) },
 	];
 }
 

@@ -1,0 +1,23 @@
+/**
+ * The `members` CTE every rollup query starts from: each unit of the subtree (bindings: path low,
+ * path high) with the unit its figures count towards at the breakdown level. The ancestor is
+ * read off the materialized path ('/1/7/42/': the id at level L is its (L+1)-th '/'-separated part),
+ * so no recursive walk is needed; units above the level count towards themselves.
+ */
+export function breakdownSql(level: number): { members: string } {
+	if (!Number.isInteger(level) || level < 1 || level > 5) throw new Error(`breakdown level ${level} is not 1–5`);
+	return {
+		members: `WITH members AS MATERIALIZED (
+			SELECT u.id AS unit_id,
+				CASE WHEN u.level >= ${level} THEN split_part(u.path, '/', ${level + 1})::bigint ELSE u.id END AS target_id
+			FROM grid_unit u WHERE u.path >= ? AND u.path < ?
+		)`,
+	};
+}
+
+/** Runs queries of one transaction one after another: its connection takes one statement at a time. */
+export async function inTurn<T extends readonly (() => Promise<unknown>)[]>(steps: T): Promise<{ [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+	const out: unknown[] = [];
+	for (const step of steps) out.push(await step());
+	return out as { [K in keyof T]: Awaited<ReturnType<T[K]>> };
+}
