@@ -121,7 +121,8 @@ const valueAt = (row, id) => id.split('.').reduce((v, k) => (v === undefined || 
 
 async function naiveRollup(url, communities, period, indicators) {
 	return withClient(url, async (c) => {
-		await c.query('SET search_path = grid, public');
+		// the same settings our rollup uses, so that only the shape of the work differs
+		await c.query("SET search_path = grid, public; SET work_mem = '64MB'; SET jit = off");
 		const out = new Map();
 		for (const unit of communities) {
 			const figures = {};

@@ -174,6 +174,16 @@ describe('rollup of the demo district for October 2026', () => {
 		expect(additive(own.total)).toEqual(additive(street));
 	});
 
+	it('gives a community the same figures whether rolled up on its own or within the district', async () => {
+		for (const community of byLevel.get(3)!.rows.slice(0, 3)) {
+			const own = await run(db.config({ timezone: TZ }), (uow) => rollup(uow, { unit: { code: community.unitCode }, period: MONTH, byLevel: 4 }));
+			expect(additive(own.total)).toEqual(additive(community));
+			const grids = new Map<string, number>();
+			for (const r of own.rows) addInto(grids, r);
+			expect(grids).toEqual(additive(community));
+		}
+	});
+
 	it('refuses a breakdown level above the unit', async () => {
 		const street = byLevel.get(2)!.rows[0].unitCode;
 		await expect(run(db.config(), (uow) => rollup(uow, { unit: { code: street }, period: MONTH, byLevel: 1 }))).rejects.toThrow(/break it down by its own level \(2\) or a lower one/);

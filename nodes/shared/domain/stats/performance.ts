@@ -3,7 +3,7 @@ import { FieldError } from '../../validation/errors';
 import type { UnitOfWork } from '../context';
 import { loadUnit } from '../grid/unitLookup';
 import { type UnitRef, subtreeBounds } from '../grid/unitRecord';
-import { breakdownSql } from './breakdown';
+import { breakdownSql, forAnalytics } from './breakdown';
 import type { Period } from './period';
 
 export interface PerformanceInput {
@@ -61,6 +61,7 @@ export async function staffPerformance(uow: UnitOfWork, input: PerformanceInput)
 		throw new FieldError('Break Down By', `${root.code} is a level-${root.level} unit: break it down by level ${root.level} to 5 (got ${level})`);
 	}
 	const [lo, hi] = subtreeBounds(root.path);
+	await forAnalytics(uow);
 	const inP = (col: string) => `(${col} >= ?::timestamptz AND ${col} < ?::timestamptz)`;
 	const p = [input.period.start, input.period.end];
 	const key = input.groupBy === 'staff' ? 'f.staff_id' : 'f.target_id';

@@ -8,7 +8,7 @@ import { RISK_LEVELS } from '../incident/risk';
 import { HEALTH_STATUS_KEYS, QUARANTINE_STATUSES, TAG_KEYS } from '../resident/vocabulary';
 import { TASK_KINDS } from '../task/vocabulary';
 import type { Period } from './period';
-import { breakdownSql, inTurn } from './breakdown';
+import { breakdownSql, forAnalytics, inTurn } from './breakdown';
 import type { IncidentCounts, Rollup, RollupRow } from './types';
 
 export interface RollupInput {
@@ -61,11 +61,12 @@ export async function rollup(uow: UnitOfWork, input: RollupInput): Promise<Rollu
 		throw new FieldError('Break Down By', `${root.code} is a level-${root.level} unit: break it down by its own level (${root.level}) or a lower one, down to 5 (got ${level})`);
 	}
 	const [lo, hi] = subtreeBounds(root.path);
-	const b = breakdownSql(level);
+	const b = breakdownSql(level, Number(root.level));
 	const base = [lo, hi];
 	const p = input.period;
 	const period = [p.start, p.end];
 
+	await forAnalytics(uow);
 	const { rows: targets } = await sql(uow,
 		`SELECT id, code, name, level, path FROM grid_unit
 		WHERE path >= ? AND path < ? AND level = ? AND active ORDER BY path`, [lo, hi, level]);
@@ -86,24 +87,31 @@ export async function rollup(uow: UnitOfWork, input: RollupInput): Promise<Rollu
 		return r;
 	};
 
-	const [residents, tags, health, quarantines, incidents, escalated, tasks] = await inTurn([
+	const [residents, tags, health, quarantines, incidents, handling, escalated, tasks] = await inTurn([
 		() => sql(uow,
 			`${b.members}
-			SELECT m.target_id, r.health_status AS k, count(*) AS c
-			FROM resident r JOIN members m ON m.unit_id = r.unit_id
-			WHERE r.active
-			GROUP BY GROUPING SETS ((m.target_id, r.health_status), (r.health_status))`, base),
+			SELECT m.target_id, f.k, sum(f.c) AS c
+			FROM (
+				SELECT r.unit_id, r.health_status AS k, count(*) AS c FROM resident r
+				WHERE r.active ${b.within('r')} GROUP BY 1, 2
+			) f JOIN members m ON m.unit_id = f.unit_id
+			GROUP BY GROUPING SETS ((m.target_id, f.k), (f.k))`, base),
 		() => sql(uow,
 			`${b.members}
-			SELECT m.target_id, x.tag AS k, count(*) AS c
-			FROM resident r JOIN members m ON m.unit_id = r.unit_id CROSS JOIN unnest(r.tags) AS x(tag)
-			WHERE r.active AND r.tags <> '{}'
-			GROUP BY GROUPING SETS ((m.target_id, x.tag), (x.tag))`, base),
+			SELECT m.target_id, f.k, sum(f.c) AS c
+			FROM (
+				SELECT r.unit_id, x.tag AS k, count(*) AS c FROM resident r CROSS JOIN unnest(r.tags) AS x(tag)
+				WHERE r.active AND r.tags <> '{}' ${b.within('r')} GROUP BY 1, 2
+			) f JOIN members m ON m.unit_id = f.unit_id
+			GROUP BY GROUPING SETS ((m.target_id, f.k), (f.k))`, base),
 		() => sql(uow,
 			`${b.members}
-			SELECT m.target_id, count(*) AS observations, count(*) FILTER (WHERE o.fever) AS fevers
-			FROM health_observation o JOIN members m ON m.unit_id = o.unit_id
-			WHERE o.observed_at >= ?::timestamptz AND o.observed_at < ?::timestamptz
+			SELECT m.target_id, sum(f.observations) AS observations, sum(f.fevers) AS fevers
+			FROM (
+				SELECT o.unit_id, count(*) AS observations, count(*) FILTER (WHERE o.fever) AS fevers FROM health_observation o
+				WHERE o.observed_at >= ?::timestamptz AND o.observed_at < ?::timestamptz ${b.within('o')}
+				GROUP BY 1
+			) f JOIN members m ON m.unit_id = f.unit_id
 			GROUP BY GROUPING SETS ((m.target_id), ())`, [...base, ...period]),
 		() => sql(uow,
 			`${b.members}
@@ -115,6 +123,7 @@ export async function rollup(uow: UnitOfWork, input: RollupInput): Promise<Rollu
 				AND ((h.started_at >= ?::timestamptz AND h.started_at < ?::timestamptz) OR (h.ended_at >= ?::timestamptz AND h.ended_at < ?::timestamptz))
 			GROUP BY GROUPING SETS ((m.target_id), ())`, [...base, ...period, ...period, QUARANTINE_STATUSES, ...period, ...period]),
 		() => incidentFigures(uow, b.members, base, p),
+		() => handlingTimes(uow, b.members, b.within, base, p),
 		() => sql(uow,
 			`${b.members}, hit AS (
 				SELECT DISTINCT e.incident_id FROM incident_event e
@@ -126,21 +135,27 @@ export async function rollup(uow: UnitOfWork, input: RollupInput): Promise<Rollu
 			[...base, ...period]),
 		() => sql(uow,
 			`${b.members}
-			SELECT m.target_id, t.kind AS k,
-				count(*) FILTER (WHERE t.created_at >= ?::timestamptz AND t.created_at < ?::timestamptz) AS created,
-				count(*) FILTER (WHERE t.done) AS done,
-				count(*) FILTER (WHERE t.done AND t.due_at IS NOT NULL) AS done_with_due,
-				count(*) FILTER (WHERE t.done AND t.completed_at <= t.due_at) AS done_on_time,
-				count(*) FILTER (WHERE t.done AND t.assignee_volunteer_id IS NOT NULL) AS volunteer_done,
-				coalesce(sum(floor(extract(epoch FROM t.completed_at - coalesce(t.started_at, t.assigned_at, t.completed_at))))
-					FILTER (WHERE t.done AND t.assignee_volunteer_id IS NOT NULL), 0) AS volunteer_seconds
+			SELECT m.target_id, f.k, sum(f.created) AS created, sum(f.done) AS done, sum(f.done_with_due) AS done_with_due,
+				sum(f.done_on_time) AS done_on_time, sum(f.volunteer_done) AS volunteer_done, sum(f.volunteer_seconds) AS volunteer_seconds
 			FROM (
-				SELECT t.*, (t.status = 'done' AND t.completed_at >= ?::timestamptz AND t.completed_at < ?::timestamptz) AS done
-				FROM task t
-				WHERE (t.created_at >= ?::timestamptz AND t.created_at < ?::timestamptz)
-					OR (t.completed_at >= ?::timestamptz AND t.completed_at < ?::timestamptz)
-			) t JOIN members m ON m.unit_id = t.unit_id
-			GROUP BY GROUPING SETS ((m.target_id, t.kind), (t.kind))`,
+				SELECT t.unit_id, t.kind AS k,
+					count(*) FILTER (WHERE t.created_at >= ?::timestamptz AND t.created_at < ?::timestamptz) AS created,
+					count(*) FILTER (WHERE t.done) AS done,
+					count(*) FILTER (WHERE t.done AND t.due_at IS NOT NULL) AS done_with_due,
+					count(*) FILTER (WHERE t.done AND t.completed_at <= t.due_at) AS done_on_time,
+					count(*) FILTER (WHERE t.done AND t.assignee_volunteer_id IS NOT NULL) AS volunteer_done,
+					coalesce(sum(floor(extract(epoch FROM t.completed_at - coalesce(t.started_at, t.assigned_at, t.completed_at))))
+						FILTER (WHERE t.done AND t.assignee_volunteer_id IS NOT NULL), 0) AS volunteer_seconds
+				FROM (
+					SELECT t.*, (t.status = 'done' AND t.completed_at >= ?::timestamptz AND t.completed_at < ?::timestamptz) AS done
+					FROM task t
+					WHERE ((t.created_at >= ?::timestamptz AND t.created_at < ?::timestamptz)
+						OR (t.completed_at >= ?::timestamptz AND t.completed_at < ?::timestamptz))
+						${b.within('t')}
+				) t
+				GROUP BY 1, 2
+			) f JOIN members m ON m.unit_id = f.unit_id
+			GROUP BY GROUPING SETS ((m.target_id, f.k), (f.k))`,
 			[...base, ...period, ...period, ...period, ...period]),
 	]);
 
@@ -153,6 +168,7 @@ export async function rollup(uow: UnitOfWork, input: RollupInput): Promise<Rollu
 	for (const r of health.rows) Object.assign(row(keyOf(r.target_id)).health, { observations: n(r.observations), fevers: n(r.fevers) });
 	for (const r of quarantines.rows) Object.assign(row(keyOf(r.target_id)).health, { quarantinesStarted: n(r.started), quarantinesEnded: n(r.ended) });
 	applyIncidents(incidents, row);
+	for (const r of handling.rows) Object.assign(row(keyOf(r.target_id)).incidents, { handlingMinutesMedian: minutes(r.median), handlingMinutesP90: minutes(r.p90) });
 	for (const r of escalated.rows) {
 		const inc = row(keyOf(r.target_id)).incidents;
 		const slice = r.category !== null ? (inc.byCategory[r.category] ??= zeroCounts()) : r.risk_level !== null ? (inc.byRisk[r.risk_level] ??= zeroCounts()) : inc;
@@ -187,38 +203,61 @@ export async function rollup(uow: UnitOfWork, input: RollupInput): Promise<Rollu
 	};
 }
 
-/** Incidents created, closed, overdue, resolved (with handling times) and rated, by category and risk. */
+/**
+ * Incidents created, closed, overdue, resolved and rated, by category and risk: counted per unit,
+ * category and risk first (a few thousand groups), then summed up the breakdown with grouping sets.
+ */
 function incidentFigures(uow: UnitOfWork, members: string, base: unknown[], p: Period) {
 	const inP = (col: string) => `(${col} >= ?::timestamptz AND ${col} < ?::timestamptz)`;
 	const period = [p.start, p.end];
+	const sums = ['created', 'closed', 'overdue', 'duplicates', 'resolved_with_due', 'resolved_on_time', 'satisfaction_count', 'satisfaction_sum'];
 	// overdue: the due time fell in the period and has passed, and the case was not resolved by then
 	return sql(uow,
 		`${members}
-		SELECT m.target_id, i.category, i.risk_level,
-			count(*) FILTER (WHERE i.created) AS created,
-			count(*) FILTER (WHERE i.closed) AS closed,
-			count(*) FILTER (WHERE i.overdue) AS overdue,
-			count(*) FILTER (WHERE i.created AND i.status = 'duplicate') AS duplicates,
-			count(*) FILTER (WHERE i.resolved AND i.due_at IS NOT NULL) AS resolved_with_due,
-			count(*) FILTER (WHERE i.resolved AND i.resolved_at <= i.due_at) AS resolved_on_time,
-			count(i.satisfaction) FILTER (WHERE i.closed) AS satisfaction_count,
-			coalesce(sum(i.satisfaction) FILTER (WHERE i.closed), 0) AS satisfaction_sum,
-			percentile_cont(0.5) WITHIN GROUP (ORDER BY i.handling_minutes) FILTER (WHERE i.resolved) AS median,
-			percentile_cont(0.9) WITHIN GROUP (ORDER BY i.handling_minutes) FILTER (WHERE i.resolved) AS p90
+		SELECT m.target_id, f.category, f.risk_level, ${sums.map((c) => `sum(f.${c}) AS ${c}`).join(', ')}
 		FROM (
-			SELECT i.unit_id, i.category, i.risk_level, i.status, i.due_at, i.satisfaction,
-				coalesce(i.resolved_at, i.closed_at) AS resolved_at,
-				${inP('i.created_at')} AS created,
-				${inP('i.closed_at')} AS closed,
-				${inP('coalesce(i.resolved_at, i.closed_at)')} AS resolved,
-				(i.status <> 'duplicate' AND i.due_at >= ?::timestamptz AND i.due_at < least(?::timestamptz, now())
-					AND coalesce(i.resolved_at, i.closed_at, 'infinity') > i.due_at) AS overdue,
-				extract(epoch FROM coalesce(i.resolved_at, i.closed_at) - i.created_at) / 60 AS handling_minutes
-			FROM incident i
-			WHERE ${inP('i.created_at')} OR ${inP('i.closed_at')} OR ${inP('i.resolved_at')} OR ${inP('i.due_at')}
-		) i JOIN members m ON m.unit_id = i.unit_id
-		GROUP BY GROUPING SETS ((m.target_id, i.category), (m.target_id, i.risk_level), (m.target_id), (i.category), (i.risk_level), ())`,
+			SELECT i.unit_id, i.category, i.risk_level,
+				count(*) FILTER (WHERE i.created) AS created,
+				count(*) FILTER (WHERE i.closed) AS closed,
+				count(*) FILTER (WHERE i.overdue) AS overdue,
+				count(*) FILTER (WHERE i.created AND i.status = 'duplicate') AS duplicates,
+				count(*) FILTER (WHERE i.resolved AND i.due_at IS NOT NULL) AS resolved_with_due,
+				count(*) FILTER (WHERE i.resolved AND i.resolved_at <= i.due_at) AS resolved_on_time,
+				count(i.satisfaction) FILTER (WHERE i.closed) AS satisfaction_count,
+				coalesce(sum(i.satisfaction) FILTER (WHERE i.closed), 0) AS satisfaction_sum
+			FROM (
+				SELECT i.unit_id, i.category, i.risk_level, i.status, i.due_at, i.satisfaction,
+					coalesce(i.resolved_at, i.closed_at) AS resolved_at,
+					${inP('i.created_at')} AS created,
+					${inP('i.closed_at')} AS closed,
+					${inP('coalesce(i.resolved_at, i.closed_at)')} AS resolved,
+					(i.status <> 'duplicate' AND i.due_at >= ?::timestamptz AND i.due_at < least(?::timestamptz, now())
+						AND coalesce(i.resolved_at, i.closed_at, 'infinity') > i.due_at) AS overdue
+				FROM incident i
+				WHERE ${inP('i.created_at')} OR ${inP('i.closed_at')} OR ${inP('i.resolved_at')} OR ${inP('i.due_at')}
+			) i
+			GROUP BY 1, 2, 3
+		) f JOIN members m ON m.unit_id = f.unit_id
+		GROUP BY GROUPING SETS ((m.target_id, f.category), (m.target_id, f.risk_level), (m.target_id), (f.category), (f.risk_level), ())`,
 		[...base, ...period, ...period, ...period, ...period, ...period, ...period, ...period, ...period]);
+}
+
+/** Median and p90 minutes from report to resolution of the cases resolved in the period. */
+function handlingTimes(uow: UnitOfWork, members: string, within: (alias: string) => string, base: unknown[], p: Period) {
+	const resolved = 'coalesce(i.resolved_at, i.closed_at)';
+	return sql(uow,
+		`${members}
+		SELECT m.target_id,
+			percentile_cont(0.5) WITHIN GROUP (ORDER BY i.minutes) AS median,
+			percentile_cont(0.9) WITHIN GROUP (ORDER BY i.minutes) AS p90
+		FROM (
+			SELECT i.unit_id, extract(epoch FROM ${resolved} - i.created_at) / 60 AS minutes FROM incident i
+			WHERE ((i.resolved_at >= ?::timestamptz AND i.resolved_at < ?::timestamptz) OR (i.closed_at >= ?::timestamptz AND i.closed_at < ?::timestamptz))
+				AND ${resolved} >= ?::timestamptz AND ${resolved} < ?::timestamptz
+				${within('i')}
+		) i JOIN members m ON m.unit_id = i.unit_id
+		GROUP BY GROUPING SETS ((m.target_id), ())`,
+		[...base, p.start, p.end, p.start, p.end, p.start, p.end]);
 }
 
 function applyIncidents(result: { rows: any[] }, row: (key: string) => RollupRow) {
@@ -234,8 +273,6 @@ function applyIncidents(result: { rows: any[] }, row: (key: string) => RollupRow
 				resolvedOnTime: n(r.resolved_on_time),
 				satisfactionCount: n(r.satisfaction_count),
 				satisfactionSum: n(r.satisfaction_sum),
-				handlingMinutesMedian: minutes(r.median),
-				handlingMinutesP90: minutes(r.p90),
 			});
 		}
 	}
