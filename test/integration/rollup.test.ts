@@ -8,7 +8,7 @@ import path from 'path';
 import { Client } from 'pg';
 import { closeAllPools } from '../../nodes/shared/db/pool';
 import { periodOf } from '../../nodes/shared/domain/stats/period';
-import { rollup } from '../../nodes/shared/domain/stats/rollup';
+import { rollup, streamRollup } from '../../nodes/shared/domain/stats/rollup';
 import type { Rollup, RollupRow } from '../../nodes/shared/domain/stats/types';
 import { type TestDatabase, createTestDatabase } from '../helpers/db';
 import { run } from '../helpers/uow';
@@ -181,6 +181,22 @@ describe('rollup of the demo district for October 2026', () => {
 			const grids = new Map<string, number>();
 			for (const r of own.rows) addInto(grids, r);
 			expect(grids).toEqual(additive(community));
+		}
+	});
+
+	it('streams the same rows and total a page of units at a time', async () => {
+		for (const [level, pageSize] of [[4, 7], [5, 1000], [2, 2]] as const) {
+			const whole = byLevel.get(level)!;
+			const { total, rows } = await run(db.config({ timezone: TZ }), async (uow) => {
+				const streamed = await streamRollup(uow, { unit: { code: '370614' }, period: MONTH, byLevel: level }, pageSize);
+				const out = [];
+				for await (const r of streamed.rows()) out.push(r);
+				return { total: streamed.total, rows: out };
+			});
+			expect(rows.map((r) => r.unitCode).sort()).toEqual(whole.rows.map((r) => r.unitCode).sort());
+			const byCode = new Map(whole.rows.map((r) => [r.unitCode, r]));
+			for (const r of rows) expect(r).toEqual(byCode.get(r.unitCode));
+			expect(additive(total)).toEqual(additive(whole.total));
 		}
 	});
 

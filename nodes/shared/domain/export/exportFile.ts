@@ -5,7 +5,7 @@ import type { UnitOfWork } from '../context';
 import { loadUnit } from '../grid/unitLookup';
 import type { UnitRef } from '../grid/unitRecord';
 import type { Period } from '../stats/period';
-import { rollup } from '../stats/rollup';
+import { streamRollup } from '../stats/rollup';
 import { type CsvLayout, csvExport } from './csv';
 import { type Dataset, type ExportFormat, checkExportable } from './dataset';
 import { dhis2Export } from './dhis2';
@@ -54,7 +54,6 @@ export interface ExportFile {
 export async function writeExport(uow: UnitOfWork, req: ExportRequest): Promise<ExportFile> {
 	checkExportable(req.dataset, req.period, req.format);
 	let doc: ExportDocument;
-	let rows: number;
 	let unitCode: string;
 	let computedAt = new Date().toISOString();
 	if (req.format === 'fhir') {
@@ -71,21 +70,34 @@ export async function writeExport(uow: UnitOfWork, req: ExportRequest): Promise<
 		const written = await writeTo(doc, req.directory);
 		return { ...written, format: req.format, dataset: req.dataset.code, period: req.period, unitCode, rows: count, computedAt };
 	}
-	const figures = await rollup(uow, { unit: req.unit, period: req.period, byLevel: req.byLevel });
+	// rows come a page of units at a time, so a district of any size exports in bounded memory
+	const figures = await streamRollup(uow, { unit: req.unit, period: req.period, byLevel: req.byLevel });
+	let streamed = 0;
+	const source = {
+		...figures,
+		rows: async function* () {
+			streamed = 0;
+			for await (const row of figures.rows()) {
+				streamed++;
+				yield row;
+			}
+		},
+	};
 	unitCode = figures.unit.code;
 	computedAt = figures.computedAt;
+	let withTotal: boolean;
 	if (req.format === 'dhis2') {
-		doc = dhis2Export(figures, req.dataset, { includeTotal: req.includeTotal, ...req.dhis2 });
-		rows = figures.rows.length + (req.includeTotal ? 1 : 0);
+		doc = dhis2Export(source, req.dataset, { includeTotal: req.includeTotal, ...req.dhis2 });
+		withTotal = req.includeTotal === true;
 	} else if (req.format === 'csv') {
-		doc = csvExport(figures, req.dataset, { layout: req.csvLayout, includeTotal: req.includeTotal });
-		rows = figures.rows.length + (req.includeTotal === false ? 0 : 1);
+		doc = csvExport(source, req.dataset, { layout: req.csvLayout, includeTotal: req.includeTotal });
+		withTotal = req.includeTotal !== false;
 	} else {
-		doc = jsonExport(figures, req.dataset);
-		rows = figures.rows.length + 1;
+		doc = jsonExport(source, req.dataset);
+		withTotal = true;
 	}
 	const written = await writeTo(doc, req.directory);
-	return { ...written, format: req.format, dataset: req.dataset.code, period: req.period, unitCode, rows, computedAt };
+	return { ...written, format: req.format, dataset: req.dataset.code, period: req.period, unitCode, rows: streamed + (withTotal ? 1 : 0), computedAt };
 }
 
 async function writeTo(doc: ExportDocument, directory = tmpdir()) {

@@ -32,7 +32,7 @@ export async function dashboardData(uow: UnitOfWork, input: DashboardInput): Pro
 	const window = periodOf({ type: 'custom', startDate: shiftDay(today, -(input.days - 1)), endDate: today }, uow.timezone);
 	const figures = await rollup(uow, { unit: { id: Number(root.id) }, period: window, byLevel: level });
 	const [lo, hi] = subtreeBounds(root.path);
-	const b = breakdownSql(level);
+	const b = breakdownSql(level, false);
 
 	const [statuses, daily, overdue, open] = await inTurn([
 		() => sql(uow,

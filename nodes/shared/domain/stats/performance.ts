@@ -66,7 +66,7 @@ export async function staffPerformance(uow: UnitOfWork, input: PerformanceInput)
 	const p = [input.period.start, input.period.end];
 	const key = input.groupBy === 'staff' ? 'f.staff_id' : 'f.target_id';
 	const { rows } = await sql(uow,
-		`${breakdownSql(level).members},
+		`${breakdownSql(level, false).members},
 		asg AS (
 			SELECT e.incident_id, e.at, m.target_id,
 				(e.details->'to'->>'staffId')::bigint AS staff_id,

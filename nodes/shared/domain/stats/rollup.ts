@@ -55,24 +55,101 @@ function emptyRow(unit: { id: number; code: string; name: string; level: number 
  * base grid) get a row of their own for that unit, marked `direct`, so that the rows always add up.
  */
 export async function rollup(uow: UnitOfWork, input: RollupInput): Promise<Rollup> {
+	const { root, level } = await rootAndLevel(uow, input);
+	const [lo, hi] = subtreeBounds(root.path);
+	await forAnalytics(uow);
+	const { rows: targets } = await sql(uow,
+		`SELECT id, code, name, level FROM grid_unit
+		WHERE path >= ? AND path < ? AND level = ? AND active ORDER BY path`, [lo, hi, level]);
+	const pass = await rollupPass(uow, { root, level, period: input.period, lo, hi, members: 'all', narrow: Number(root.level) >= 3, targets });
+	return {
+		unit: unitOf(root),
+		period: input.period,
+		byLevel: level,
+		computedAt: new Date().toISOString(),
+		rows: pass.rows,
+		total: pass.total,
+	};
+}
+
+/** A rollup whose rows are read page by page, for exports whose size must not grow with the units. */
+export type StreamedRollup = Omit<Rollup, 'rows'> & { rows: () => AsyncIterable<RollupRow> };
+
+/**
+ * The same figures as rollup(), with the rows computed a page of breakdown units at a time (each page
+ * a contiguous stretch of the path index, its facts fetched through the unit index), so memory stays
+ * bounded however many units there are. The total is one pass of its own; units above the breakdown
+ * level that have figures of their own come last. The rows must be read inside the unit of work.
+ */
+export async function streamRollup(uow: UnitOfWork, input: RollupInput, pageSize = 1000): Promise<StreamedRollup> {
+	const { root, level } = await rootAndLevel(uow, input);
+	const [lo, hi] = subtreeBounds(root.path);
+	await forAnalytics(uow);
+	const whole = await rollupPass(uow, { root, level: Number(root.level), period: input.period, lo, hi, members: 'all', narrow: Number(root.level) >= 3, targets: [] });
+	return {
+		unit: unitOf(root),
+		period: input.period,
+		byLevel: level,
+		computedAt: new Date().toISOString(),
+		total: whole.total,
+		rows: async function* () {
+			// consecutive pages cover the subtree without a gap, so inactive units between them still count
+			let from = lo;
+			for (;;) {
+				const { rows: targets } = await sql(uow,
+					`SELECT id, code, name, level, path FROM grid_unit
+					WHERE path >= ? AND path < ? AND level = ? AND active ORDER BY path LIMIT ?`, [from, hi, level, pageSize]);
+				const lastPage = targets.length < pageSize;
+				const to = lastPage ? hi : `${targets[targets.length - 1].path}~`;
+				const pass = await rollupPass(uow, { root, level, period: input.period, lo: from, hi: to, members: 'atLevel', narrow: true, targets });
+				for (const row of pass.rows) yield row;
+				if (lastPage) break;
+				from = to;
+			}
+			if (level > Number(root.level)) {
+				const above = await rollupPass(uow, { root, level, period: input.period, lo, hi, members: 'aboveLevel', narrow: true, targets: [] });
+				for (const row of above.rows) yield row;
+			}
+		},
+	};
+}
+
+async function rootAndLevel(uow: UnitOfWork, input: RollupInput) {
 	const root = await loadUnit(uow, input.unit, 'Unit');
 	const level = input.byLevel === 0 ? Number(root.level) : input.byLevel;
 	if (!Number.isInteger(level) || level < root.level || level > 5) {
 		throw new FieldError('Break Down By', `${root.code} is a level-${root.level} unit: break it down by its own level (${root.level}) or a lower one, down to 5 (got ${level})`);
 	}
-	const [lo, hi] = subtreeBounds(root.path);
-	const b = breakdownSql(level, Number(root.level));
-	const base = [lo, hi];
-	const p = input.period;
-	const period = [p.start, p.end];
+	return { root, level };
+}
 
-	await forAnalytics(uow);
-	const { rows: targets } = await sql(uow,
-		`SELECT id, code, name, level, path FROM grid_unit
-		WHERE path >= ? AND path < ? AND level = ? AND active ORDER BY path`, [lo, hi, level]);
+const unitOf = (u: { id: unknown; code: string; name: string; level: unknown }) => ({ id: Number(u.id), code: u.code, name: u.name, level: Number(u.level) });
+
+interface Pass {
+	root: { id: unknown; code: string; name: string; level: unknown };
+	level: number;
+	period: Period;
+	/** The stretch of the path index whose units count. */
+	lo: string;
+	hi: string;
+	/** Which of those units: all, those at or below the breakdown level, or those above it. */
+	members: 'all' | 'atLevel' | 'aboveLevel';
+	/** Fetch facts through the unit index (a small share of the table) rather than scanning it all. */
+	narrow: boolean;
+	/** The breakdown units that get a row even without figures. */
+	targets: Array<{ id: unknown; code: string; name: string; level: unknown }>;
+}
+
+/** One set of queries over the members of a pass: its rows and their total. */
+async function rollupPass(uow: UnitOfWork, pass: Pass): Promise<{ rows: RollupRow[]; total: RollupRow }> {
+	const { level } = pass;
+	const b = breakdownSql(level, pass.narrow, pass.members);
+	const base = [pass.lo, pass.hi];
+	const p = pass.period;
+	const period = [p.start, p.end];
 	const rows = new Map<string, RollupRow>();
-	for (const t of targets) rows.set(String(t.id), emptyRow({ id: Number(t.id), code: t.code, name: t.name, level: Number(t.level) }));
-	const total = emptyRow({ id: Number(root.id), code: root.code, name: root.name, level: Number(root.level) });
+	for (const t of pass.targets) rows.set(String(t.id), emptyRow(unitOf(t)));
+	const total = emptyRow(unitOf(pass.root));
 	const rowFor = new Map<string, RollupRow>();
 	const extra = new Set<string>();
 	const row = (key: string): RollupRow => {
@@ -193,14 +270,7 @@ export async function rollup(uow: UnitOfWork, input: RollupInput): Promise<Rollu
 	const out = [...rows.values(), ...[...rowFor.values()].map((r) => Object.assign(r, { direct: r.level < level }))]
 		.sort((a, b2) => (a.unitCode < b2.unitCode ? -1 : a.unitCode > b2.unitCode ? 1 : 0));
 	for (const r of [...out, total]) derive(r);
-	return {
-		unit: { id: Number(root.id), code: root.code, name: root.name, level: Number(root.level) },
-		period: p,
-		byLevel: level,
-		computedAt: new Date().toISOString(),
-		rows: out,
-		total,
-	};
+	return { rows: out, total };
 }
 
 /**
