@@ -401,7 +401,43 @@ async function run(cleanups) {
 		});
 	}
 
-	await check('n8n recorded the five executions with their outcomes', async () => {
+	// ------------------------------------------------------------------------------------------
+	// The Grid Statistics node: today's rollup by community, a CSV export of it, the dashboard page
+	const statsWf = readFixture('statistics-e2e.workflow.json');
+	log(`\n  workflow "${statsWf.name}"`);
+	const statsRun = await step(`n8n execute --id ${statsWf.id}`, () => lib.runN8n(['execute', `--id=${statsWf.id}`, '--rawOutput'], env));
+	const statsExecution = lib.parseExecution(statsRun.stdout);
+	await check('execution succeeded (exit code 0, status success)', () => {
+		assert.equal(statsRun.code, 0, `exit code ${statsRun.code}\n${statsRun.stdout.slice(-3000)}\n${statsRun.stderr.slice(-2000)}`);
+		assert.equal(statsExecution?.status, 'success');
+	});
+	if (statsExecution) {
+		await check('Rollup: one row per community, then the district total, which counts today\'s incidents', async () => {
+			const rows = outputItems(statsExecution, 'Rollup');
+			const [{ n }] = await sql(`SELECT count(*)::int AS n FROM grid.incident WHERE (created_at AT TIME ZONE 'Asia/Shanghai')::date = (now() AT TIME ZONE 'Asia/Shanghai')::date`);
+			const total = rows[rows.length - 1].json;
+			assert.equal(total.total, true);
+			assert.equal(total.unitCode, '370614');
+			assert.equal(total.incidents.created, n);
+			assert.equal(rows.slice(0, -1).reduce((s, r) => s + r.json.incidents.created, 0), n);
+		});
+		await check('Export: a CSV file with a byte-order mark and the daily dataset\'s codes', () => {
+			const [out] = outputItems(statsExecution, 'Export CSV');
+			assert.equal(out.json.format, 'csv');
+			assert.match(out.json.fileName, /^GRID_DAILY_370614_\d{8}\.csv$/);
+			assert.ok(out.json.content.startsWith('\uFEFF'));
+			assert.match(out.json.content, /incidents_created/);
+			assert.match(out.binary.data.mimeType, /^text/csv/);
+		});
+		await check('Dashboard: a self-contained HTML page', () => {
+			const [out] = outputItems(statsExecution, 'Dashboard');
+			assert.match(out.json.html, /^<!DOCTYPE html>/);
+			assert.doesNotMatch(out.json.html, /(src|href)="https?:/);
+			assert.equal(out.binary.data.fileName, 'dashboard.html');
+		});
+	}
+
+	await check('n8n recorded the six executions with their outcomes', async () => {
 		const rows = await lib.withClient(n8nDbUrl, async (c) => (await c.query(`SELECT "workflowId" AS workflow, status, mode FROM execution_entity ORDER BY id`)).rows);
 		assert.deepEqual(rows, [
 			{ workflow: good.id, status: 'success', mode: 'cli' },
@@ -409,6 +445,7 @@ async function run(cleanups) {
 			{ workflow: readFixture('grid-e2e-bad-parent.workflow.json').id, status: 'error', mode: 'cli' },
 			{ workflow: incidentWf.id, status: 'success', mode: 'cli' },
 			{ workflow: dispatchWf.id, status: 'success', mode: 'cli' },
+			{ workflow: statsWf.id, status: 'success', mode: 'cli' },
 		]);
 	});
 	log('');
