@@ -427,7 +427,7 @@ async function run(cleanups) {
 			assert.match(out.json.fileName, /^GRID_DAILY_370614_\d{8}\.csv$/);
 			assert.ok(out.json.content.startsWith('\uFEFF'));
 			assert.match(out.json.content, /incidents_created/);
-			assert.match(out.binary.data.mimeType, /^text/csv/);
+			assert.match(out.binary.data.mimeType, /^text\/csv/);
 		});
 		await check('Dashboard: a self-contained HTML page', () => {
 			const [out] = outputItems(statsExecution, 'Dashboard');

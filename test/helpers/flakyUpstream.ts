@@ -1,35 +1,47 @@
 import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from 'http';
 import type { AddressInfo, Socket } from 'net';
 
-/** What the server does with one request. */
-export type Fault = 'ok' | 'timeout' | 'drop' | { status: number; body?: unknown; headers?: Record<string, string> };
+/**
+ * What the server does with one request. ok: processes it and answers 200. timeout: never answers
+ * (the client's timeout ends it). drop: destroys the connection mid-request, before reading the
+ * body. lostAnswer: processes it, then destroys the connection before answering, as when the
+ * network fails on the way back. A status: answers it with the body and headers, unprocessed.
+ */
+export type Fault = 'ok' | 'timeout' | 'drop' | 'lostAnswer' | { status: number; body?: unknown; headers?: Record<string, string> };
+
+export type RandomFault = 'http500' | 'timeout' | 'drop' | 'lostAnswer';
 
 export interface ReceivedRequest {
+	method: string;
 	url: string;
 	headers: IncomingHttpHeaders;
 	body: Buffer;
 	fault: Fault;
+	/** Whether the upstream processed it (ok, lostAnswer). */
+	processed: boolean;
 	at: number;
 }
 
 /**
- * A real HTTP server on 127.0.0.1 for delivery tests: each request takes the next fault of a script
- * (or a random one at a failure rate), and the server records every request and counts the ones it
- * acknowledged (answered 2xx) by Idempotency-Key. A 'timeout' holds the request unanswered; 'drop'
- * destroys the connection mid-request.
+ * A real HTTP server on 127.0.0.1 for delivery tests and benchmarks: each request takes the next
+ * fault of a script, or a random one at a failure rate, and every request is recorded. Processed
+ * requests are counted by Idempotency-Key, without deduplication, so that a client sending one
+ * export twice shows up as a duplicate; stored() is what an upstream that honours the key would keep.
  */
 export class FlakyUpstream {
 	readonly requests: ReceivedRequest[] = [];
-	/** Idempotency-Key → times acknowledged. */
+	/** Idempotency-Key → times processed ('' for requests without one). */
 	readonly acknowledged = new Map<string, number>();
 	private script: Fault[] = [];
 	private failRate = 0;
+	private kinds: RandomFault[] = ['http500', 'timeout', 'drop'];
 	private random: () => number = Math.random;
+	private unkeyed = 0;
 	private readonly sockets = new Set<Socket>();
 	private readonly server = createServer((req, res) => this.handle(req, res));
 	url = '';
 
-	/** The answer to an acknowledged request; DHIS2-like by default. */
+	/** The answer to a processed request; DHIS2-like by default. */
 	okBody: (req: ReceivedRequest) => unknown = () => ({ status: 'SUCCESS', importCount: { imported: 1, updated: 0, ignored: 0, deleted: 0 } });
 
 	async start(): Promise<this> {
@@ -48,10 +60,11 @@ export class FlakyUpstream {
 		return this;
 	}
 
-	/** Fails this share of requests with a random mix of 500, timeout and dropped connection. */
-	failing(rate: number, random: () => number = Math.random): this {
+	/** Fails this share of requests with a random pick of the given kinds (500, timeout, dropped connection by default). */
+	failing(rate: number, random: () => number = Math.random, kinds: RandomFault[] = ['http500', 'timeout', 'drop']): this {
 		this.failRate = rate;
 		this.random = random;
+		this.kinds = kinds;
 		return this;
 	}
 
@@ -60,11 +73,17 @@ export class FlakyUpstream {
 		this.acknowledged.clear();
 		this.script = [];
 		this.failRate = 0;
+		this.unkeyed = 0;
 	}
 
-	/** Keys acknowledged more than once. */
+	/** Keys processed more than once. */
 	duplicates(): string[] {
-		return [...this.acknowledged].filter(([, n]) => n > 1).map(([k]) => k);
+		return [...this.acknowledged].filter(([k, n]) => k !== '' && n > 1).map(([k]) => k);
+	}
+
+	/** Deliveries an upstream honouring Idempotency-Key would have stored: one per key, each unkeyed request on its own. */
+	stored(): number {
+		return [...this.acknowledged.keys()].filter((k) => k !== '').length + this.unkeyed;
 	}
 
 	async close(): Promise<void> {
@@ -75,32 +94,45 @@ export class FlakyUpstream {
 	private nextFault(): Fault {
 		const planned = this.script.shift();
 		if (planned) return planned;
-		if (this.random() >= this.failRate) return 'ok';
-		const kind = Math.floor(this.random() * 3);
-		return kind === 0 ? { status: 500, body: { error: 'upstream busy' } } : kind === 1 ? 'timeout' : 'drop';
+		if (this.failRate <= 0 || this.random() >= this.failRate) return 'ok';
+		const kind = this.kinds[Math.floor(this.random() * this.kinds.length)];
+		return kind === 'http500' ? { status: 500, body: { error: 'upstream busy' } } : kind;
+	}
+
+	private process(req: ReceivedRequest): void {
+		req.processed = true;
+		const key = String(req.headers['idempotency-key'] ?? '');
+		if (!key) this.unkeyed++;
+		this.acknowledged.set(key, (this.acknowledged.get(key) ?? 0) + 1);
 	}
 
 	private handle(req: IncomingMessage, res: ServerResponse) {
+		const fault = this.nextFault();
+		const received: ReceivedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.alloc(0), fault, processed: false, at: Date.now() };
+		this.requests.push(received);
+		if (fault === 'drop') {
+			req.socket.destroy();
+			return;
+		}
 		const chunks: Buffer[] = [];
 		req.on('data', (c: Buffer) => chunks.push(c));
 		req.on('end', () => {
-			const fault = this.nextFault();
-			const received: ReceivedRequest = { url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks), fault, at: Date.now() };
-			this.requests.push(received);
+			received.body = Buffer.concat(chunks);
 			if (fault === 'timeout') return; // never answered; the client gives up
-			if (fault === 'drop') {
+			if (fault === 'lostAnswer') {
+				this.process(received);
 				req.socket.destroy();
 				return;
 			}
 			if (fault === 'ok') {
-				const key = String(req.headers['idempotency-key'] ?? '');
-				this.acknowledged.set(key, (this.acknowledged.get(key) ?? 0) + 1);
+				this.process(received);
 				res.writeHead(200, { 'Content-Type': 'application/json' });
 				res.end(JSON.stringify(this.okBody(received)));
 				return;
 			}
-			res.writeHead(fault.status, { 'Content-Type': 'application/json', ...fault.headers });
-			res.end(fault.body === undefined ? '' : typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body));
+			const body = fault.body === undefined ? '' : typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
+			res.writeHead(fault.status, { 'Content-Type': typeof fault.body === 'string' ? 'text/plain' : 'application/json', ...fault.headers });
+			res.end(body);
 		});
 	}
 }
