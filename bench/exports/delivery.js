@@ -18,31 +18,16 @@ const path = require('path');
 const { createHash, randomBytes } = require('crypto');
 const axios = require('axios');
 const pg = require('pg');
-const { benchServer, textTable } = require('../lib/inProcess');
+const { benchServer, textTable, needDist: need, numericArgs, dbUrl } = require('../lib/inProcess');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const DIST = path.join(ROOT, 'dist', 'nodes', 'shared');
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'delivery.json');
 const KEY = 'bench-personal-data-key-0123456789';
 const RETRY = { baseDelayMs: 20, maxDelayMs: 200, maxRetryAfterMs: 1_000 };
 const TIMEOUT_MS = 300;
 const ATTEMPTS = 12;
 
-function args(argv) {
-	const a = { periods: 100, failure: 0.3, workers: 4, seed: 42 };
-	for (let i = 0; i < argv.length; i += 2) {
-		const k = argv[i].replace(/^--/, '');
-		if (!(k in a)) throw new Error(`unknown argument ${argv[i]}`);
-		a[k] = Number(argv[i + 1]);
-	}
-	return a;
-}
 
-function need(rel) {
-	const file = path.join(DIST, rel);
-	if (!fs.existsSync(file)) throw new Error(`${path.relative(ROOT, file)} is missing: run npm run build first`);
-	return require(file);
-}
 
 function prng(seed) {
 	let s = seed >>> 0 || 1;
@@ -131,7 +116,7 @@ async function naivePost(url, payload, random) {
 }
 
 async function main() {
-	const a = args(process.argv.slice(2));
+	const a = numericArgs({ periods: 100, failure: 0.3, workers: 4, seed: 42 }, process.argv.slice(2));
 	const server = await benchServer();
 	const { configFromUrl } = need('db/config.js');
 	const { withUnitOfWork } = need('db/unitOfWork.js');
@@ -146,9 +131,8 @@ async function main() {
 	const admin = new pg.Client({ connectionString: server.admin });
 	await admin.connect();
 	await admin.query(`CREATE DATABASE "${name}"`);
-	const u = new URL(server.admin);
-	u.pathname = `/${name}`;
-	const config = configFromUrl(u.toString(), { personalDataKey: KEY, maxConnections: a.workers + 1 });
+	const url = dbUrl(server.admin, name);
+	const config = configFromUrl(url, { personalDataKey: KEY, maxConnections: a.workers + 1 });
 	const periods = Array.from({ length: a.periods }, (_, k) => new Date(Date.UTC(2026, 0, 1) + k * 86_400_000).toISOString().slice(0, 10).replace(/-/g, ''));
 	try {
 		await withUnitOfWork(config, { actor: { node: 'bench delivery' } }, async (w) => {
@@ -170,7 +154,7 @@ async function main() {
 		const requestsAfterFirst = ours.stats.requests;
 		const second = await inWorkers(periods, a.workers, deliver);
 		await ours.close();
-		const scratch = new pg.Client({ connectionString: u.toString() });
+		const scratch = new pg.Client({ connectionString: url });
 		await scratch.connect();
 		const { rows: [ledger] } = await scratch.query(`SELECT count(*) FILTER (WHERE status = 'acknowledged')::int AS acknowledged, sum(attempts)::int AS attempts FROM grid.export_batch`);
 		await scratch.end();

@@ -18,43 +18,19 @@ const path = require('path');
 const { fork } = require('child_process');
 const { randomBytes } = require('crypto');
 const pg = require('pg');
-const { benchServer, textTable } = require('../lib/inProcess');
+const { benchServer, textTable, needDist: need, numericArgs, dbUrl, withClient } = require('../lib/inProcess');
 const { generateDistrict } = require('../lib/district');
 const { seedActivity } = require('../lib/activity');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const DIST = path.join(ROOT, 'dist', 'nodes', 'shared');
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'export-memory.json');
 const KEY = 'bench-personal-data-key-0123456789';
 const ACTOR = { node: 'bench export memory' };
 const MONTH = '2026-10';
 const FORMATS = [['dhis2'], ['csv', 'long'], ['csv', 'wide'], ['json'], ['fhir']];
 
-function need(rel) {
-	const file = path.join(DIST, rel);
-	if (!fs.existsSync(file)) throw new Error(`${path.relative(ROOT, file)} is missing: run npm run build first`);
-	return require(file);
-}
 
-function args(argv) {
-	const a = { small: 1_000, large: 10_000, indicators: 20, heapLimit: 40 };
-	for (let i = 0; i < argv.length; i += 2) {
-		const k = argv[i].replace(/^--/, '');
-		if (!(k in a)) throw new Error(`unknown argument ${argv[i]}`);
-		a[k] = Number(argv[i + 1]);
-	}
-	return a;
-}
 
-async function withClient(url, fn) {
-	const c = new pg.Client({ connectionString: url });
-	await c.connect();
-	try {
-		return await fn(c);
-	} finally {
-		await c.end();
-	}
-}
 
 /** A dataset of the first n shipped monthly indicators, every one with a DHIS2, CSV and JSON code. */
 function dataset(n) {
@@ -146,9 +122,7 @@ function measureInChild(url, format, layout, mode, indicators, heapLimitMb) {
 async function district(admin, total) {
 	const name = `grid_bench_export_${randomBytes(4).toString('hex')}`;
 	await withClient(admin, (c) => c.query(`CREATE DATABASE "${name}"`));
-	const u = new URL(admin);
-	u.pathname = `/${name}`;
-	const url = u.toString();
+	const url = dbUrl(admin, name);
 	const { configFromUrl } = need('db/config.js');
 	const { withUnitOfWork } = need('db/unitOfWork.js');
 	const { createUnits } = need('domain/grid/units.js');
@@ -165,7 +139,7 @@ async function district(admin, total) {
 }
 
 async function main() {
-	const a = args(process.argv.slice(2));
+	const a = numericArgs({ small: 1_000, large: 10_000, indicators: 20, heapLimit: 40 }, process.argv.slice(2));
 	const server = await benchServer();
 	const { closeAllPools } = need('db/pool.js');
 	const made = [];

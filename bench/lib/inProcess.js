@@ -61,4 +61,40 @@ function textTable(head, lines) {
 	return all.map((l, k) => l.map((v, c) => String(v).padEnd(widths[c])).join('  ') + (k === 0 ? `\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : '')).join('\n');
 }
 
-module.exports = { ROOT, benchServer, measure, median, quantile, textTable };
+/** A module of the built package (dist/nodes/shared/<rel>), with a clear message when it is not built. */
+function needDist(rel) {
+	const file = path.join(ROOT, 'dist', 'nodes', 'shared', rel);
+	if (!require('fs').existsSync(file)) throw new Error(`${path.relative(ROOT, file)} is missing: run npm run build first`);
+	return require(file);
+}
+
+/** `--name value` pairs over numeric defaults; an unknown name is an error. */
+function numericArgs(defaults, argv) {
+	const a = { ...defaults };
+	for (let i = 0; i < argv.length; i += 2) {
+		const k = argv[i].replace(/^--/, '');
+		if (!(k in a)) throw new Error(`unknown argument ${argv[i]}`);
+		a[k] = Number(argv[i + 1]);
+	}
+	return a;
+}
+
+/** The URL of another database on the same server. */
+function dbUrl(admin, name) {
+	const u = new URL(admin);
+	u.pathname = `/${name}`;
+	return u.toString();
+}
+
+/** Runs fn with a plain pg client, closed afterwards. */
+async function withClient(url, fn) {
+	const c = new (require('pg').Client)({ connectionString: url });
+	await c.connect();
+	try {
+		return await fn(c);
+	} finally {
+		await c.end();
+	}
+}
+
+module.exports = { ROOT, benchServer, measure, median, quantile, textTable, needDist, numericArgs, dbUrl, withClient };

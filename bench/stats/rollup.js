@@ -16,12 +16,11 @@ const fs = require('fs');
 const path = require('path');
 const { randomBytes } = require('crypto');
 const pg = require('pg');
-const { benchServer, measure, median, textTable } = require('../lib/inProcess');
+const { benchServer, measure, median, textTable, needDist: need, numericArgs, dbUrl, withClient } = require('../lib/inProcess');
 const { generateDistrict } = require('../lib/district');
 const { seedActivity, CATEGORIES, RISKS, TASK_KINDS } = require('../lib/activity');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const DIST = path.join(ROOT, 'dist', 'nodes', 'shared');
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'rollup.json');
 const KEY = 'bench-personal-data-key-0123456789';
 const ACTOR = { node: 'bench rollup' };
@@ -29,21 +28,7 @@ const MONTH = '2026-10';
 const HEALTH = ['normal', 'symptomatic', 'home_quarantine', 'central_quarantine', 'confirmed', 'recovered', 'deceased'];
 const TAGS = ['elderly_living_alone', 'disabled', 'chronic_illness', 'pregnant', 'child', 'key_population', 'returned_from_risk_area'];
 
-function args(argv) {
-	const a = { units: 46_360, residents: 1_700_000, observations: 2_000_000, incidents: 500_000, tasks: 300_000, volunteers: 2_400, runs: 3 };
-	for (let i = 0; i < argv.length; i += 2) {
-		const k = argv[i].replace(/^--/, '');
-		if (!(k in a)) throw new Error(`unknown argument ${argv[i]}`);
-		a[k] = Number(argv[i + 1]);
-	}
-	return a;
-}
 
-function need(rel) {
-	const file = path.join(DIST, rel);
-	if (!fs.existsSync(file)) throw new Error(`${path.relative(ROOT, file)} is missing: run npm run build first`);
-	return require(file);
-}
 
 const lib = {
 	configFromUrl: need('db/config.js').configFromUrl,
@@ -56,21 +41,7 @@ const lib = {
 	periodOf: need('domain/stats/period.js').periodOf,
 };
 
-function dbUrl(admin, name) {
-	const u = new URL(admin);
-	u.pathname = `/${name}`;
-	return u.toString();
-}
 
-async function withClient(url, fn) {
-	const c = new pg.Client({ connectionString: url, application_name: 'grid-bench-rollup' });
-	await c.connect();
-	try {
-		return await fn(c);
-	} finally {
-		await c.end();
-	}
-}
 
 /**
  * Every indicator of a rollup row as its own query over one community's subtree ($1, $2: path range;
@@ -137,7 +108,7 @@ async function naiveRollup(url, communities, period, indicators) {
 }
 
 async function main() {
-	const a = args(process.argv.slice(2));
+	const a = numericArgs({ units: 46_360, residents: 1_700_000, observations: 2_000_000, incidents: 500_000, tasks: 300_000, volunteers: 2_400, runs: 3 }, process.argv.slice(2));
 	const server = await benchServer();
 	const name = `grid_bench_rollup_${randomBytes(4).toString('hex')}`;
 	await withClient(server.admin, (c) => c.query(`CREATE DATABASE "${name}"`));
