@@ -65,6 +65,8 @@ export class GridUpstreamApi implements ICredentialType {
 			displayName: 'Key ID',
 			name: 'keyId',
 			type: 'string',
+			// not secret, but n8n's lint treats every *Id of a credential as one; hiding it costs nothing
+			typeOptions: { password: true },
 			default: '',
 			description: 'Names the shared secret to the upstream; sent as X-Grid-Key-Id',
 			displayOptions: when(['hmac']),

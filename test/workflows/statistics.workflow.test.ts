@@ -225,6 +225,15 @@ describe('export', () => {
 		expect(upstream.requests).toHaveLength(1);
 	});
 
+	it('does not count a DHIS2 answer of HTTP 200 with import status ERROR as delivered', async () => {
+		upstream.plan({ status: 200, body: { httpStatus: 'OK', status: 'ERROR', description: 'Org unit 370614-001-001 not found' } });
+		const wf = single({ ...base, periodDate: '2026-07-15', format: 'dhis2', deliver: true }, { continueOnFail: true });
+		const out = outputOf(await runWf(wf, [{}], withUpstream()));
+		expect(String(out[0].json.error)).toMatch(/import status ERROR: Org unit 370614-001-001 not found/);
+		const [row] = await db.query<{ status: string }>(`SELECT status FROM grid.export_batch WHERE period = '202607'`);
+		expect(row.status).toBe('failed');
+	});
+
 	it('refuses an upstream URL that is not http(s), sending and recording nothing', async () => {
 		const result = await runWf(single({ ...base, periodDate: '2026-08-15', format: 'csv', deliver: true }), [{}], withUpstream({ baseUrl: 'file:///etc/passwd' }));
 		expect(result.node('Stats').error?.message).toMatch(/Base URL must be an http or https address/);

@@ -53,9 +53,9 @@ export function deliveryFields(show: Show): INodeProperties[] {
 			displayName: 'Max Attempts',
 			name: 'maxAttempts',
 			type: 'number',
-			typeOptions: { minValue: 1, maxValue: 20 },
-			default: 5,
-			description: 'Attempts before giving up on server errors (5xx), rate limits (429), timeouts and dropped connections; a refused credential (401, 403) is never retried',
+			typeOptions: { minValue: 0, maxValue: 20 },
+			default: 0,
+			description: 'Attempts before giving up on server errors (5xx), rate limits (429), timeouts and dropped connections; 0 uses the Max Attempts of the Grid Upstream API credential. A refused credential (401, 403) is never retried.',
 			displayOptions: also(show, { deliver: [true] }),
 		},
 	];
@@ -65,7 +65,8 @@ export interface DeliveryRequest {
 	path: string;
 	dryRun: boolean;
 	force: boolean;
-	maxAttempts: number;
+	/** Undefined: the credential's Max Attempts. */
+	maxAttempts?: number;
 }
 
 export function readDelivery(ctx: IExecuteFunctions, i: number, format: ExportFormat): DeliveryRequest | undefined {
@@ -79,7 +80,7 @@ export function readDelivery(ctx: IExecuteFunctions, i: number, format: ExportFo
 		path: given ?? (format === 'dhis2' ? dhis2ImportPath(dryRun) : ''),
 		dryRun,
 		force: Boolean(param(ctx, 'force', i, 'Send Even If Delivered', false)),
-		maxAttempts: integer(param(ctx, 'maxAttempts', i, 'Max Attempts', 5), 'Max Attempts', { min: 1, max: 20 }) ?? 5,
+		maxAttempts: integer(param(ctx, 'maxAttempts', i, 'Max Attempts', 0), 'Max Attempts', { min: 0, max: 20 }) || undefined,
 	};
 }
 
@@ -108,11 +109,11 @@ export async function deliverFile(file: ExportFile, req: DeliveryRequest, env: F
 		force: req.force,
 		dryRun: req.dryRun,
 		maxAttempts: req.maxAttempts,
-	});
+	}, file.format === 'dhis2' ? refuseDhis2Errors : undefined);
 	const summary = file.format === 'dhis2' && result.response !== undefined && result.action !== 'skipped' ? parseImportSummary(result.response) : undefined;
 	if (result.action === 'failed') {
 		const why = summary && summary.status !== 'UNKNOWN' ? `; DHIS2 import summary: ${summary.status}${summary.conflicts.length ? `, ${summary.conflicts.length} conflict(s): ${summary.conflicts.slice(0, 3).map((c) => c.value).join('; ')}` : ''}` : '';
-		throw Object.assign(new GridError('upstream', `The upstream refused export ${file.fileName}: HTTP ${result.status ?? 'no response'} after ${result.attempts} attempt(s)${why}`, describeBody(result.response)), {
+		throw Object.assign(new GridError('upstream', `The upstream refused export ${file.fileName}: HTTP ${result.status ?? 'no response'} after ${result.attempts} attempt(s)${why}${result.message ? ` (${result.message})` : ''}`, describeBody(result.response)), {
 			upstreamStatus: result.status,
 			upstreamBody: result.response,
 		});
@@ -127,6 +128,13 @@ export async function deliverFile(file: ExportFile, req: DeliveryRequest, env: F
 		...(summary ? { importSummary: summary as unknown as IDataObject } : {}),
 		...(result.response !== undefined && !summary ? { response: result.response as IDataObject } : {}),
 	};
+}
+
+/** DHIS2 may answer HTTP 200 with an import summary of status ERROR: nothing was imported, so it is not delivered. */
+function refuseDhis2Errors(answer: { body?: unknown }): { accepted: boolean; reason?: string } {
+	const summary = parseImportSummary(answer.body);
+	if (summary.status !== 'ERROR') return { accepted: true };
+	return { accepted: false, reason: `DHIS2 answered with import status ERROR${summary.description ? `: ${summary.description}` : ''}` };
 }
 
 function describeBody(body: unknown): string {

@@ -34,13 +34,14 @@ const RESERVED = new Set(['content-type', 'content-length', 'idempotency-key', '
 	'x-grid-export-revision', 'x-grid-export-kind', ...Object.values(HMAC_HEADERS).map((h) => h.toLowerCase())]);
 
 const REDACTED = '[redacted]';
-const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+// user, then a password that may hold a slash; every part is bounded so that long texts stay linear
+const USERINFO = /\b([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/?#@:]{0,200}(?::[^\s@]{0,200})?@/gi;
 
 /** Checks an upstream configuration; throws FieldError naming the credential field. */
 export function checkUpstream(raw: UpstreamInput): UpstreamConfig {
 	const base = String(raw.baseUrl ?? '').trim();
 	// the address is echoed in messages, so a password written into it must not be
-	const shown = describeValue(base.replace(USERINFO, `$1${REDACTED}@`));
+	const shown = describeValue(base.includes('@') ? base.replace(/^([^:/?#]*:\/\/)?[^]*@/, `$1${REDACTED}@`) : base);
 	let url: URL;
 	try {
 		url = new URL(base);
@@ -197,10 +198,10 @@ function secretsOf(config: UpstreamConfig): string[] {
 export function redactText(text: string, config: UpstreamConfig): string {
 	let out = text;
 	for (const secret of secretsOf(config)) out = out.split(secret).join(REDACTED);
-	return out
-		.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g, `$1 ${REDACTED}`)
-		.replace(/(authorization["']?\s*[:=]\s*["']?)(?!(?:Bearer|Basic) \[redacted\])(?:[A-Za-z]+\s+)?[^"',\s}]+/gi, `$1${REDACTED}`)
-		.replace(USERINFO, `$1${REDACTED}@`);
+	out = out.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g, `$1 ${REDACTED}`);
+	// any other scheme's credentials after an Authorization name
+	out = out.replace(/(authorization["']?\s*[:=]\s*["']?)(?!(?:Bearer|Basic) \[redacted\])(?:[A-Za-z]+\s+)?[^"',\s}]+/gi, `$1${REDACTED}`);
+	return out.includes('@') ? out.replace(USERINFO, `$1${REDACTED}@`) : out;
 }
 
 const SENSITIVE_KEY = /^(authorization|proxy-authorization|password|passwd|secret|client_secret|token|access_token|refresh_token|api[-_]?key)$/i;
@@ -228,18 +229,21 @@ export const BODY_LIMIT = 16_000;
  */
 export function keepableBody(raw: string | undefined, config: UpstreamConfig, limit = BODY_LIMIT): unknown {
 	if (raw === undefined || raw === '') return raw === '' ? '' : undefined;
-	let parsed: unknown = raw;
-	if (/^\s*[[{"]/.test(raw)) {
+	// far too long to keep whole: redact only a head (its cut end lies beyond what is kept)
+	const head = raw.length > limit * 4 ? raw.slice(0, limit * 4) : raw;
+	let parsed: unknown = head;
+	if (head === raw && /^\s*[[{"]/.test(raw)) {
 		try {
 			parsed = JSON.parse(raw);
 		} catch {
 			parsed = raw;
 		}
 	}
+	const total = raw.length - head.length;
 	const clean = redactValue(parsed, config);
 	const text = typeof clean === 'string' ? clean : JSON.stringify(clean);
-	if (text.length <= limit) return clean;
-	return `${text.slice(0, limit)}… (${text.length - limit} more characters cut)`;
+	if (text.length <= limit && total === 0) return clean;
+	return `${text.slice(0, limit)}… (${text.length - limit + total} more characters cut)`;
 }
 
 /** A short, one-line excerpt of a kept body for messages. */
