@@ -21,6 +21,8 @@ async function begin(config: ConnectionConfig, trx: Knex.Transaction, actor: Act
 		`SELECT set_config('role', ?, true) AS role, s.scope_path
 		FROM (
 			SELECT set_config('search_path', ?, true) AS search_path,
+				-- statements here are short and planned fresh: LLVM compilation would cost more than it saves
+				set_config('jit', 'off', true) AS jit,
 				set_config('grid.actor', ?, true) AS actor,
 				set_config('grid.scope_path',
 					CASE WHEN ?::text IS NULL THEN '/'
