@@ -2,19 +2,43 @@ import { createReadStream, promises as fs } from 'fs';
 import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { CSV_LAYOUTS, type CsvLayout } from '../../shared/domain/export/csv';
 import { EXPORT_FORMATS, type Dataset, type ExportFormat, checkDataset, checkExportable } from '../../shared/domain/export/dataset';
+import { writeConsultationResult } from '../../shared/domain/export/consultationResult';
 import { type ExportFile, type ExportRequest, writeExport } from '../../shared/domain/export/exportFile';
 import { unitLocator } from '../../shared/n8n/descriptions';
 import type { FinishEnv, OperationHandler } from '../../shared/n8n/executeLoop';
 import { param, unitParam } from '../../shared/n8n/params';
+import { FieldError } from '../../shared/validation/errors';
 import { integer, oneOf, text } from '../../shared/validation/text';
 import { fieldName } from './dashboard.operation';
 import { type DeliveryRequest, deliverFile, deliveryFields, readDelivery } from './delivery';
 import { levelField, periodFields, readLevel, readPeriod } from './period';
 
-const show = { show: { resource: ['export'], operation: ['create'] } };
+const all = { show: { resource: ['export'], operation: ['create'] } };
+const show = { show: { ...all.show, source: ['figures'] } };
 const when = (extra: Record<string, string[]>) => ({ show: { ...show.show, ...extra } });
 
 export const description: INodeProperties[] = [
+	{
+		displayName: 'Export',
+		name: 'source',
+		type: 'options',
+		options: [
+			{ name: 'Figures of a Unit', value: 'figures', description: 'The rollup of a unit for a period, in the dataset\'s indicators' },
+			{ name: 'Result of a Closed Consultation', value: 'consultationResult', description: 'The frozen per-unit counts and turnout of a consultation (征求意见), as JSON' },
+		],
+		default: 'figures',
+		description: 'What to export',
+		displayOptions: all,
+	},
+	{
+		displayName: 'Consultation ID',
+		name: 'consultationId',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 0,
+		description: 'ID of a closed consultation (the Notice node\'s Consultation → Close freezes its result)',
+		displayOptions: { show: { ...all.show, source: ['consultationResult'] } },
+	},
 	{ ...unitLocator('unit', 'Unit', 'The unit whose figures are exported (its subtree is counted); must lie within the credential\'s scope'), displayOptions: show },
 	...periodFields(show),
 	{
@@ -66,8 +90,8 @@ export const description: INodeProperties[] = [
 		description: 'How the figures are laid out in the sheet',
 		displayOptions: when({ format: ['csv'] }),
 	},
-	{ displayName: 'Put File in Field', name: 'binaryProperty', type: 'string', default: 'data', description: 'Name of the binary field that holds the export file, for a node that emails or uploads it', displayOptions: show },
-	...deliveryFields(show),
+	{ displayName: 'Put File in Field', name: 'binaryProperty', type: 'string', default: 'data', description: 'Name of the binary field that holds the export file, for a node that emails or uploads it', displayOptions: all },
+	...deliveryFields(all),
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -88,7 +112,8 @@ export const description: INodeProperties[] = [
 const FHIR_RESOURCES: Dataset = { code: 'FHIR_RESOURCES', name: 'FHIR resources of the subtree', periodTypes: ['day', 'week', 'month', 'quarter', 'custom'], indicators: [] };
 
 interface ExportItem {
-	request: ExportRequest;
+	/** Figures of a unit, or the frozen result of a consultation. */
+	request: ExportRequest | { consultationId: number };
 	binaryProperty: string;
 	jsonUpToKb: number;
 	delivery?: DeliveryRequest;
@@ -96,6 +121,17 @@ interface ExportItem {
 
 export const createHandler: OperationHandler<ExportItem, { file: ExportFile; item: ExportItem }> = {
 	read(ctx, i, env) {
+		const source = oneOf(param(ctx, 'source', i, 'Export', 'figures'), 'Export', ['figures', 'consultationResult']);
+		if (source === 'consultationResult') {
+			const consultationId = integer(param(ctx, 'consultationId', i, 'Consultation ID', 0), 'Consultation ID', { min: 1 });
+			if (consultationId === undefined) throw new FieldError('Consultation ID', 'give the ID of a closed consultation');
+			return {
+				request: { consultationId },
+				binaryProperty: fieldName(param(ctx, 'binaryProperty', i, 'Put File in Field', 'data'), 'Put File in Field'),
+				jsonUpToKb: 256,
+				delivery: readDelivery(ctx, i, 'json'),
+			};
+		}
 		const format = oneOf(param(ctx, 'format', i, 'Format', 'dhis2'), 'Format', EXPORT_FORMATS) as ExportFormat;
 		const period = readPeriod(ctx, i, env.timezone);
 		const opts = param<Record<string, unknown>>(ctx, 'options', i, 'Options', {});
@@ -129,7 +165,10 @@ export const createHandler: OperationHandler<ExportItem, { file: ExportFile; ite
 		};
 	},
 	async runEach(uow, item) {
-		return { file: await writeExport(uow, item.request), item };
+		const file = 'consultationId' in item.request
+			? await writeConsultationResult(uow, { consultationId: item.request.consultationId })
+			: await writeExport(uow, item.request);
+		return { file, item };
 	},
 	async finish({ file, item }, env) {
 		try {

@@ -6,6 +6,8 @@ import { tasks } from './004_tasks';
 import { residentImport } from './005_resident_import';
 import { auditUpdates } from './006_audit_updates';
 import { exportLedger } from './007_export_ledger';
+import { notices } from './008_notices';
+import { consultations } from './009_consultations';
 
 /** Every migration this code knows, in order. Names are the schema's version history. */
 export function migrationList(schema: string, appRole: string): Array<{ name: string; migration: Knex.Migration }> {
@@ -17,6 +19,8 @@ export function migrationList(schema: string, appRole: string): Array<{ name: st
 		{ name: '005_resident_import', migration: residentImport(schema) },
 		{ name: '006_audit_updates', migration: auditUpdates(schema) },
 		{ name: '007_export_ledger', migration: exportLedger(schema, appRole) },
+		{ name: '008_notices', migration: notices(schema, appRole) },
+		{ name: '009_consultations', migration: consultations(schema, appRole) },
 	];
 }
 

@@ -100,7 +100,8 @@ export async function writeExport(uow: UnitOfWork, req: ExportRequest): Promise<
 	return { ...written, format: req.format, dataset: req.dataset.code, period: req.period, unitCode, rows: streamed + (withTotal ? 1 : 0), computedAt };
 }
 
-async function writeTo(doc: ExportDocument, directory = tmpdir()) {
+/** Streams a document to a uniquely named file in the directory (default: the system's temporary one). */
+export async function writeTo(doc: ExportDocument, directory = tmpdir()) {
 	const path = join(directory, `grid-export-${randomBytes(8).toString('hex')}-${doc.fileName}`);
 	const { bytes, sha256 } = await writeToFile(doc, path);
 	return { path, fileName: doc.fileName, mimeType: doc.mimeType, bytes, sha256 };
