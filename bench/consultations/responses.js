@@ -16,6 +16,7 @@ const fs = require('fs');
 const path = require('path');
 const { performance } = require('perf_hooks');
 const { benchServer, textTable, numericArgs } = require('../lib/inProcess');
+const { prng } = require('../lib/district');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'consultation-responses.json');
@@ -23,17 +24,6 @@ const SHAPE = { streets: 2, communitiesPerStreet: 4, gridsPerCommunity: 4, build
 const OPTIONS = ['A', 'B', 'C', 'D'];
 
 /** A small deterministic generator (mulberry32), so every run sends the same workload. */
-function prng(seed) {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
-
 const communityOf = (building) => building.split('-').slice(0, 3).join('-');
 
 function forge(token) {
@@ -112,7 +102,7 @@ async function main() {
 		}));
 
 		/** One consultation's full run: issue, respond in batches of `size`, tally, check. */
-		async function runOnce(label, size, seed) {
+		async function runOnce(label, size, seed, viaNode = false) {
 			const c = await define(`${label}: 是否同意小区停车改造方案？`);
 			const ti = performance.now();
 			const invitations = await uow((u) => issueInvitations(u, { consultationId: c.id, linkBase: 'https://n8n.example.org/webhook/consult' }));
@@ -127,7 +117,7 @@ async function main() {
 			const tr = performance.now();
 			for (let k = 0; k < items.length; k += size) {
 				const batch = items.slice(k, k + size);
-				const outcomes = await uow((u) => respond(u, batch.map((x) => x.input)), true);
+				const outcomes = viaNode ? await respondThroughNode(batch) : await uow((u) => respond(u, batch.map((x) => x.input)), true);
 				outcomes.forEach((o, j) => {
 					const kind = batch[j].kind;
 					if (o.ok) {
@@ -161,27 +151,51 @@ async function main() {
 			return { label, batch: size, invitations: invitations.length, issueSeconds, responses: items.length, accepted, rejected, respondSeconds, tally: { responded: tally.total.responded, counts: tally.total.counts, turnout: tally.total.turnout, eligible: tally.total.eligible } };
 		}
 
+		// the Notice node's Respond in the in-process n8n harness, Continue On Fail on, a batch of items per execution
+		const h = require(path.join(ROOT, 'test', 'helpers', 'n8nHarness.ts'));
+		const harness = await h.getHarness();
+		const credentials = { gridGovernancePostgres: h.gridCredentials(config) };
+		const respondWf = {
+			nodes: [
+				{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} },
+				{ name: 'Respond', type: 'n8n-nodes-grid-governance.notice', typeVersion: 1, continueOnFail: true, parameters: { resource: 'consultation', operation: 'respond', options: {} } },
+			],
+			connections: { Start: { main: [[{ node: 'Respond', type: 'main', index: 0 }]] } },
+		};
+		async function respondThroughNode(batch) {
+			const r = await harness.runWorkflow(respondWf, { credentials, inputItems: batch.map((x) => ({ token: x.input.token, choice: x.input.choices.join(',') })) });
+			if (r.status !== 'success') throw new Error(`Respond failed: ${r.error?.message}`);
+			const out = new Array(batch.length);
+			for (const item of r.output('Respond')) {
+				const j = item.pairedItem.item;
+				out[j] = item.json.error ? { ok: false, error: { message: String(item.json.error) } } : { ok: true };
+			}
+			return out;
+		}
+
+		const viaNode = await runOnce('through the Notice node', a.batch, 9, true);
 		const ours = await runOnce('batched', a.batch, 9);
 		const base = a.baseline ? await runOnce('one per unit of work', 1, 9) : null;
 
 		const line = (r) => [r.label, r.batch, r.responses, r.accepted, r.rejected.duplicate, r.rejected.forged, r.rejected.other, r.respondSeconds.toFixed(2),
 			Math.round(r.responses / r.respondSeconds), base ? (base.respondSeconds / r.respondSeconds).toFixed(1) : '-'];
 		console.log(`\n${textTable(['run', 'batch', 'responses', 'accepted', 'dup refused', 'forged refused', 'other', 'seconds', 'per s', 'baseline / this'],
-			[ours, ...(base ? [base] : [])].map(line))}\n`);
-		console.log(`tally (exact, checked against the script's own counts): ${JSON.stringify(ours.tally)}`);
+			[viaNode, ours, ...(base ? [base] : [])].map(line))}\n`);
+		console.log(`tally through the node (exact, checked against the script's own counts): ${JSON.stringify(viaNode.tally)}`);
 		const result = {
 			benchmark: 'consultation-responses',
 			date: new Date().toISOString(),
 			server: server.label,
 			sizes: { ...a, residents: stats.residents, buildings: stats.buildings },
-			note: 'respond() through withUnitOfWork with partial (Continue On Fail) in batches, vs the same workload one response per unit of work; tallies checked exactly against counts kept by the script',
-			runs: [ours, ...(base ? [base] : [])],
+			note: 'the Notice node\'s Respond in the n8n harness, and respond() through withUnitOfWork with partial (Continue On Fail) in batches, vs the same workload one response per unit of work; tallies checked exactly against counts kept by the script',
+			runs: [viaNode, ours, ...(base ? [base] : [])],
 		};
 		fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
 		fs.writeFileSync(RESULT_FILE, `${JSON.stringify(result, null, '\t')}\n`);
 		console.log(`written to ${path.relative(ROOT, RESULT_FILE)}`);
 	} finally {
 		await closeAllPools();
+		await require(path.join(ROOT, 'test', 'helpers', 'n8nHarness.ts')).getHarness().then((x) => x.closeGridPools()).catch(() => undefined);
 		await db.drop();
 		await server.stop();
 	}

@@ -106,4 +106,4 @@ function toRows(units, firstId = 1) {
 	});
 }
 
-module.exports = { generateDistrict, toRows };
+module.exports = { generateDistrict, toRows, prng };

@@ -216,3 +216,11 @@ export async function auditTable(
 		);
 	}
 }
+
+/**
+ * The row-level security test of the tables that hang off a grid unit: every row when the session is
+ * unscoped, else rows whose unit the scoped grid_unit policy lets the session see.
+ */
+export function unitVisibleIn(s: string): (col: string) => string {
+	return (col) => `(current_setting('grid.scope_path', true) = '/' OR EXISTS (SELECT 1 FROM ${s}.grid_unit u WHERE u.id = ${col}))`;
+}

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { auditTable } from './001_foundation';
+import { auditTable, unitVisibleIn } from './001_foundation';
 
 /**
  * Households, the resident registry with protected identity documents and phones, health status
@@ -8,8 +8,7 @@ import { auditTable } from './001_foundation';
 export function residents(schema: string, appRole: string): Knex.Migration {
 	const s = `"${schema}"`;
 	// Rows are visible when their unit is: unscoped credentials skip the lookup entirely.
-	const unitVisible = (col: string) =>
-		`(current_setting('grid.scope_path', true) = '/' OR EXISTS (SELECT 1 FROM ${s}.grid_unit u WHERE u.id = ${col}))`;
+	const unitVisible = unitVisibleIn(s);
 	return {
 		async up(knex) {
 			await knex.raw(`

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { auditTable } from './001_foundation';
+import { auditTable, unitVisibleIn } from './001_foundation';
 
 /**
  * Incidents: intake with idempotency keys and gap-free public references, routing, risk, dedupe,
@@ -7,8 +7,7 @@ import { auditTable } from './001_foundation';
  */
 export function incidents(schema: string, appRole: string): Knex.Migration {
 	const s = `"${schema}"`;
-	const unitVisible = (col: string) =>
-		`(current_setting('grid.scope_path', true) = '/' OR EXISTS (SELECT 1 FROM ${s}.grid_unit u WHERE u.id = ${col}))`;
+	const unitVisible = unitVisibleIn(s);
 	return {
 		async up(knex) {
 			// pg_trgm is trusted (PostgreSQL 13+), so a database owner may install it. It may already live in

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { auditTable } from './001_foundation';
+import { auditTable, unitVisibleIn } from './001_foundation';
 
 /**
  * Volunteers and teams, tasks with their offers, declines and timeline, campaigns that create tasks
@@ -7,8 +7,7 @@ import { auditTable } from './001_foundation';
  */
 export function tasks(schema: string, appRole: string): Knex.Migration {
 	const s = `"${schema}"`;
-	const unitVisible = (col: string) =>
-		`(current_setting('grid.scope_path', true) = '/' OR EXISTS (SELECT 1 FROM ${s}.grid_unit u WHERE u.id = ${col}))`;
+	const unitVisible = unitVisibleIn(s);
 	return {
 		async up(knex) {
 			await knex.raw(`

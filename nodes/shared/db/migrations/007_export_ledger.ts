@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { auditTable } from './001_foundation';
+import { auditTable, unitVisibleIn } from './001_foundation';
 
 /**
  * The export ledger: one row per export (target system, dataset, period, scope unit, format) so that
@@ -8,8 +8,7 @@ import { auditTable } from './001_foundation';
  */
 export function exportLedger(schema: string, appRole: string): Knex.Migration {
 	const s = `"${schema}"`;
-	const unitVisible = (col: string) =>
-		`(current_setting('grid.scope_path', true) = '/' OR EXISTS (SELECT 1 FROM ${s}.grid_unit u WHERE u.id = ${col}))`;
+	const unitVisible = unitVisibleIn(s);
 	return {
 		async up(knex) {
 			await knex.raw(`
