@@ -94,7 +94,10 @@ export async function writeToFile(doc: ExportDocument, path: string): Promise<{ 
 		if (failure) throw failure;
 		await fs.rename(partPath, path);
 	} catch (e) {
+		// the file may still be opening: remove it only once the stream has closed, or it outlives the removal
+		const closed = out.closed ? Promise.resolve() : once(out, 'close').catch(() => undefined);
 		out.destroy();
+		await closed;
 		await fs.rm(partPath, { force: true }).catch(() => undefined);
 		throw failure ?? e;
 	}
