@@ -5,6 +5,7 @@ import { subtreeBounds } from '../grid/unitRecord';
 import { breakdownSql, inTurn } from '../stats/breakdown';
 import { type ConsultationRow, loadConsultationRow } from './consultations';
 import { electorateBindings, electorateFrom } from './electorate';
+import { ratio } from '../stats/figures';
 
 export interface TallyInput {
 	consultationId: number;
@@ -39,7 +40,6 @@ export interface Tally {
 	computedAt: string;
 }
 
-const ratio = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null);
 
 /** Tally of an open or closed consultation; a closed one's stored result is its frozen tally. */
 export async function tallyConsultation(uow: UnitOfWork, input: TallyInput): Promise<Tally> {

@@ -5,8 +5,9 @@ import { type UnitRef, subtreeBounds } from '../grid/unitRecord';
 import { INCIDENT_STATUSES, OPEN_STATUSES } from '../incident/vocabulary';
 import { breakdownSql, inTurn } from './breakdown';
 import type { DashboardData } from './dashboardTypes';
-import { localToday, periodOf } from './period';
+import { localToday, periodOf, shiftDate } from './period';
 import { rollup } from './rollup';
+import { ratio } from './figures';
 
 export interface DashboardInput {
 	unit: UnitRef;
@@ -18,7 +19,6 @@ export interface DashboardInput {
 	topOverdue: number;
 }
 
-const shiftDay = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /**
  * Everything the dashboard page shows, from the same figures the rollup exports: health, tasks and
@@ -29,7 +29,7 @@ export async function dashboardData(uow: UnitOfWork, input: DashboardInput): Pro
 	const root = await loadUnit(uow, input.unit, 'Unit');
 	const level = Math.min(5, Math.max(Number(root.level), input.byLevel || Number(root.level) + 1));
 	const today = localToday(uow.timezone);
-	const window = periodOf({ type: 'custom', startDate: shiftDay(today, -(input.days - 1)), endDate: today }, uow.timezone);
+	const window = periodOf({ type: 'custom', startDate: shiftDate(today, -(input.days - 1)), endDate: today }, uow.timezone);
 	const figures = await rollup(uow, { unit: { id: Number(root.id) }, period: window, byLevel: level });
 	const [lo, hi] = subtreeBounds(root.path);
 	const b = breakdownSql(level, false);
@@ -69,11 +69,11 @@ export async function dashboardData(uow: UnitOfWork, input: DashboardInput): Pro
 	}
 	const perDay = new Map(daily.rows.map((r) => [r.day as string, r]));
 	const slaDaily = [];
-	for (let d = window.startDate; d <= window.endDate; d = shiftDay(d, 1)) {
+	for (let d = window.startDate; d <= window.endDate; d = shiftDate(d, 1)) {
 		const r = perDay.get(d);
 		const withDue = Number(r?.with_due ?? 0);
 		const onTime = Number(r?.on_time ?? 0);
-		slaDaily.push({ date: d, resolvedWithDue: withDue, resolvedOnTime: onTime, rate: withDue ? Math.round((onTime / withDue) * 10_000) / 10_000 : null });
+		slaDaily.push({ date: d, resolvedWithDue: withDue, resolvedOnTime: onTime, rate: ratio(onTime, withDue) });
 	}
 	const total = figures.total;
 	return {

@@ -5,6 +5,7 @@ import { loadUnit } from '../grid/unitLookup';
 import { type UnitRef, subtreeBounds } from '../grid/unitRecord';
 import { breakdownSql, forAnalytics } from './breakdown';
 import type { Period } from './period';
+import { count as n, average, ratio } from './figures';
 
 export interface PerformanceInput {
 	unit: UnitRef;
@@ -44,8 +45,6 @@ export interface PerformanceRow {
 	supervisionFlags: number;
 }
 
-const n = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
-const ratio = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null);
 
 /**
  * Staff performance for a subtree and period, in one set-based query: every fact (an assignment, a
@@ -150,7 +149,7 @@ export async function staffPerformance(uow: UnitOfWork, input: PerformanceInput)
 			reopens: n(r.reopens),
 			transfers: n(r.transfers),
 			satisfactionCount,
-			satisfactionAverage: satisfactionCount ? Math.round((n(r.satisfaction_sum) / satisfactionCount) * 100) / 100 : null,
+			satisfactionAverage: average(n(r.satisfaction_sum), satisfactionCount),
 			supervisionFlags: n(r.supervision),
 		};
 	});

@@ -64,6 +64,11 @@ export function localMidnight(day: number, timezone: string): Date {
 	return new Date(t);
 }
 
+/** A YYYY-MM-DD date moved by a number of days. */
+export function shiftDate(date: string, days: number): string {
+	return dateOf(dayOf(date)! + days);
+}
+
 /** Today's local date in a zone, YYYY-MM-DD. */
 export function localToday(timezone: string, now: Date = new Date()): string {
 	return dateOf(Math.floor((now.getTime() + offsetMinutes(now.getTime(), timezone) * 60_000) / DAY_MS));

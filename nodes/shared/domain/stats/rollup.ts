@@ -10,6 +10,7 @@ import { TASK_KINDS } from '../task/vocabulary';
 import type { Period } from './period';
 import { breakdownSql, forAnalytics, inTurn } from './breakdown';
 import type { IncidentCounts, Rollup, RollupRow } from './types';
+import { count as n, average, ratio } from './figures';
 
 export interface RollupInput {
 	unit: UnitRef;
@@ -21,8 +22,6 @@ export interface RollupInput {
 // Figures keyed by breakdown unit id; the key TOTAL holds the grouping-set row over all of them.
 const TOTAL = 'total';
 
-const n = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
-const ratio = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null);
 const minutes = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v) * 10) / 10);
 const zeros = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, 0]));
 const zeroCounts = (): IncidentCounts => ({ created: 0, closed: 0, overdue: 0, escalated: 0 });
@@ -353,7 +352,7 @@ function derive(r: RollupRow) {
 	const i = r.incidents;
 	i.onTimeRate = ratio(i.resolvedOnTime, i.resolvedWithDue);
 	i.duplicateRate = ratio(i.duplicates, i.created);
-	i.satisfactionAverage = i.satisfactionCount ? Math.round((i.satisfactionSum / i.satisfactionCount) * 100) / 100 : null;
+	i.satisfactionAverage = average(i.satisfactionSum, i.satisfactionCount);
 	r.tasks.onTimeRate = ratio(r.tasks.doneOnTime, r.tasks.doneWithDue);
 	r.volunteers.hours = Math.round((r.volunteers.seconds / 3600) * 100) / 100;
 }
