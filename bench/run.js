@@ -90,7 +90,13 @@ async function main() {
 		let run;
 		let result;
 		try {
-			run = await runScript(benchmark, args.quick);
+			try {
+				run = await runScript(benchmark, args.quick);
+			} catch (error) {
+				// one retry: a long suite should not be lost to one failure (a server hiccup, a rebuild of dist/)
+				console.log(`\n${error.message}; running it once more`);
+				run = await runScript(benchmark, args.quick);
+			}
 			result = readResult(benchmark, t);
 		} finally {
 			if (kept) fs.writeFileSync(resultFile, kept);
