@@ -93,7 +93,15 @@ export class GridGovernancePostgres implements ICredentialType {
 			typeOptions: { password: true },
 			default: '',
 			required: true,
-			description: 'Secret (at least 16 characters) used to hash and encrypt ID numbers and phones. Keep it safe and never change it: the database remembers its fingerprint and refuses a different key.',
+			description: 'Secret (at least 16 characters) used to hash and encrypt ID numbers and phones. Keep it safe: the database remembers its fingerprint and refuses a different key. To change it, rotate: see Previous Personal Data Key.',
+		},
+		{
+			displayName: 'Previous Personal Data Key',
+			name: 'previousPersonalDataKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description: 'Only while rotating to a new key: the key the data is protected with now. Put the new key in Personal Data Key and the old one here; reads and lookups then accept both, writes use the new key, and Grid → Maintenance → Rotate Personal Data Key re-encrypts the stored data in batches. Clear this field once that operation reports done.',
 		},
 		{
 			displayName: 'Scope (Grid Code)',

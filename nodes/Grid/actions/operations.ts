@@ -15,6 +15,7 @@ import * as staffList from './staff/list.operation';
 import * as staffAssign from './staff/assign.operation';
 import * as staffUnassign from './staff/unassign.operation';
 import * as staffResponsible from './staff/responsible.operation';
+import * as maintenanceRotateKey from './maintenance/rotateKey.operation';
 
 export const handlers: HandlerTable = {
 	unit: {
@@ -35,11 +36,15 @@ export const handlers: HandlerTable = {
 		unassign: staffUnassign.handler,
 		responsible: staffResponsible.handler,
 	},
+	maintenance: {
+		rotateKey: maintenanceRotateKey.handler,
+	},
 };
 
 const resource = resourceSelector([
 	{ name: 'Grid Unit (网格单元)', value: 'unit' },
 	{ name: 'Staff (工作人员)', value: 'staff' },
+	{ name: 'Maintenance', value: 'maintenance' },
 ], 'unit');
 
 const unitOperation = operationSelector('unit', [
@@ -62,10 +67,15 @@ const staffOperation = operationSelector('staff', [
 	{ name: 'Update', value: 'update', description: 'Change a staff member\'s details', action: 'Update a staff member' },
 ], 'get');
 
+const maintenanceOperation = operationSelector('maintenance', [
+	{ name: 'Rotate Personal Data Key', value: 'rotateKey', description: 'Re-encrypt and re-hash stored personal data under the credential\'s new key, in batches, while everything keeps running', action: 'Rotate the personal data key' },
+], 'rotateKey');
+
 export const properties: INodeProperties[] = [
 	resource,
 	unitOperation,
 	staffOperation,
+	maintenanceOperation,
 	...unitCreate.description,
 	...unitBulkImport.description,
 	...unitGet.description,
@@ -80,6 +90,7 @@ export const properties: INodeProperties[] = [
 	...staffAssign.description,
 	...staffUnassign.description,
 	...staffResponsible.description,
+	...maintenanceRotateKey.description,
 	staffGet.options,
 	optionsCollection('unit', ['create', 'bulkImport', 'get', 'list', 'ancestors', 'move', 'deactivate']),
 	optionsCollection('staff', ['create', 'update', 'assign', 'unassign', 'responsible']),

@@ -16,6 +16,8 @@ export interface ConnectionConfig {
 	schema: string;
 	maxConnections: number;
 	personalDataKey: string;
+	/** During a key rotation: the key being replaced, which reads and lookups still accept. */
+	previousPersonalDataKey?: string;
 	/** Grid code that confines every read and write to its subtree. */
 	scopeCode?: string;
 	timezone: string;
@@ -30,7 +32,7 @@ export function poolKey(c: ConnectionConfig): string {
 		.update(
 			JSON.stringify([
 				c.host, c.port, c.database, c.user, c.password, c.ssl, c.caCertificate ?? '',
-				c.schema, c.maxConnections, c.personalDataKey,
+				c.schema, c.maxConnections, c.personalDataKey, c.previousPersonalDataKey ?? '',
 			]),
 		)
 		.digest('hex');

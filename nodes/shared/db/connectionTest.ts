@@ -1,5 +1,7 @@
 import pg from 'pg';
-import { deriveKeys, sameFingerprint } from '../domain/personalData';
+import { deriveKeys } from '../domain/personalData';
+import { resolveKeys } from '../domain/keyRotation/keyState';
+import { storedKeyState } from './keySettings';
 import { GridError } from '../validation/errors';
 import { type ConnectionConfig, isValidSchemaName } from './config';
 import { translateDbError } from './errors';
@@ -23,7 +25,8 @@ export interface ConnectionReport {
  */
 export async function testConnection(c: ConnectionConfig): Promise<ConnectionReport> {
 	if (!isValidSchemaName(c.schema)) throw new GridError('config', `Schema "${c.schema}" is not a valid schema name`);
-	const keys = deriveKeys(c.personalDataKey);
+	// refuses a short key before connecting
+	deriveKeys(c.personalDataKey);
 	const client = new pg.Client(pgConnectionOptions(c));
 	// a dropped connection must not become an unhandled 'error' event in the n8n process;
 	// failures reach the caller through the awaited calls
@@ -43,10 +46,20 @@ export async function testConnection(c: ConnectionConfig): Promise<ConnectionRep
 		};
 		const status = await schemaStatus({ raw } as never, c.schema);
 		let keyMatches: boolean | null = null;
+		let keyNote = '';
 		let scopeFound: boolean | null = null;
 		if (status.migrated) {
-			const fp = await client.query(`SELECT value #>> '{}' AS fp FROM "${c.schema}".settings WHERE key = 'personal_data_key_fingerprint'`);
-			keyMatches = fp.rows.length ? sameFingerprint(fp.rows[0].fp, keys.fingerprint) : null;
+			const state = await storedKeyState({ raw } as never, c.schema);
+			if (state.fingerprint) {
+				try {
+					const resolved = resolveKeys(state, c.personalDataKey, c.previousPersonalDataKey, 'this database');
+					keyMatches = true;
+					if (state.rotation || resolved.start) keyNote = 'A personal-data key rotation is in progress (or starts on first use): run Rotate Personal Data Key until it reports done.';
+				} catch (error) {
+					keyMatches = false;
+					keyNote = error instanceof GridError ? `${error.message}. ${error.description ?? ''}`.trim() : '';
+				}
+			}
 			if (c.scopeCode) {
 				scopeFound = (await client.query(`SELECT 1 FROM "${c.schema}".grid_unit WHERE code = $1`, [c.scopeCode])).rows.length > 0;
 			}
@@ -56,7 +69,8 @@ export async function testConnection(c: ConnectionConfig): Promise<ConnectionRep
 		else if (status.unknown.length) parts.push(`Schema "${c.schema}" is at ${status.version}, newer than this package (${status.codeVersion}): upgrade the package.`);
 		else if (status.pending.length) parts.push(`Schema "${c.schema}" is at ${status.version}; ${status.pending.length} migration(s) will run on first use.`);
 		else parts.push(`Schema "${c.schema}" is migrated (version ${status.version}).`);
-		if (keyMatches === false) parts.push('The personal-data key does NOT match the key this database was set up with.');
+		if (keyMatches === false) parts.push(`The personal-data key does NOT match the key this database was set up with. ${keyNote}`.trim());
+		else if (keyNote) parts.push(keyNote);
 		if (scopeFound === false) parts.push(`Scope grid code ${c.scopeCode} does not exist.`);
 		return { serverVersion: text, migrated: status.migrated, version: status.version, codeVersion: status.codeVersion, keyMatches, scopeFound, message: parts.join(' ') };
 	} catch (error) {

@@ -1,7 +1,9 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { GridError } from '../validation/errors';
-import { deriveKeys, sameFingerprint, type PersonalDataKeys } from '../domain/personalData';
+import { deriveKeys, type PersonalDataKeys } from '../domain/personalData';
+import { FINGERPRINT_SETTING, ROTATION_SETTING, resolveKeys } from '../domain/keyRotation/keyState';
+import { storedKeyState } from './keySettings';
 import { type ConnectionConfig, isValidSchemaName, poolKey } from './config';
 import { translateDbError } from './errors';
 import { migrateToLatest } from './migrate';
@@ -83,24 +85,24 @@ async function prepare(c: ConnectionConfig, knex: Knex): Promise<Database> {
 	if (!isValidSchemaName(c.schema)) {
 		throw new GridError('config', `Schema "${c.schema}" is not a valid schema name`, 'Use lower-case letters, digits and underscores, starting with a letter.');
 	}
-	const keys = deriveKeys(c.personalDataKey);
+	// refuses a short key before any connection is made
+	const initial = deriveKeys(c.personalDataKey);
+	let keys: PersonalDataKeys;
 	try {
 		await migrateToLatest(knex, c.schema);
-		const stored = await knex.transaction(async (trx) => {
+		keys = await knex.transaction(async (trx) => {
 			await trx.raw(`SELECT set_config('grid.actor', ?, true)`, [JSON.stringify({ system: 'key-fingerprint' })]);
-			await trx.raw(
-				`INSERT INTO "${c.schema}".settings (key, value) VALUES ('personal_data_key_fingerprint', to_jsonb(?::text)) ON CONFLICT (key) DO NOTHING`,
-				[keys.fingerprint],
-			);
-			return (await trx.raw(`SELECT value #>> '{}' AS fp FROM "${c.schema}".settings WHERE key = 'personal_data_key_fingerprint'`)).rows[0].fp as string;
+			// through the first-use function: a login granted only the application role may not write settings
+			await trx.raw(`SELECT "${c.schema}".settings_first_use(?, to_jsonb(?::text))`, [FINGERPRINT_SETTING, initial.fingerprint]);
+			const where = `the database "${c.database}" (schema ${c.schema})`;
+			let resolved = resolveKeys(await storedKeyState(trx, c.schema), c.personalDataKey, c.previousPersonalDataKey, where);
+			if (resolved.start) {
+				// a rotation starts with the first use of the new key; whoever records it first, all join the same one
+				await trx.raw(`SELECT "${c.schema}".settings_first_use(?, ?::jsonb)`, [ROTATION_SETTING, JSON.stringify(resolved.start)]);
+				resolved = resolveKeys(await storedKeyState(trx, c.schema), c.personalDataKey, c.previousPersonalDataKey, where);
+			}
+			return resolved.keys;
 		});
-		if (!sameFingerprint(stored, keys.fingerprint)) {
-			throw new GridError(
-				'key_mismatch',
-				`The personal-data key in this credential does not match the key the database "${c.database}" (schema ${c.schema}) was set up with`,
-				`Key fingerprint in the credential: ${keys.fingerprint}; in the database: ${stored}. Use the original key: a different key would make every stored ID number and phone unreadable and unmatchable.`,
-			);
-		}
 	} catch (error) {
 		throw translateDbError(error, c);
 	}

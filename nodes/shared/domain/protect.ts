@@ -1,6 +1,6 @@
 import type { Document } from '../validation/idNumber';
 import { type Phone, maskPhone } from '../validation/phone';
-import { type PersonalDataKeys, encrypt, lookupHash } from './personalData';
+import { type PersonalDataKeys, encrypt, lookupHash, lookupHashes } from './personalData';
 
 export interface ProtectedPhone {
 	hash: string | null;
@@ -17,6 +17,11 @@ export function phoneHash(keys: PersonalDataKeys, normalized: string): string {
 	return lookupHash(keys, 'phone', normalized);
 }
 
+/** Every hash a phone lookup must match (two while a key rotation is in progress). */
+export function phoneHashes(keys: PersonalDataKeys, normalized: string): string[] {
+	return lookupHashes(keys, 'phone', normalized);
+}
+
 export interface ProtectedDocument {
 	type: string | null;
 	hash: string | null;
@@ -30,6 +35,11 @@ export function documentHash(keys: PersonalDataKeys, doc: Pick<Document, 'type' 
 	return lookupHash(keys, `doc:${doc.type}`, doc.normalized);
 }
 
+/** Every hash a document lookup must match (two while a key rotation is in progress). */
+export function documentHashes(keys: PersonalDataKeys, doc: Pick<Document, 'type' | 'normalized'>): string[] {
+	return lookupHashes(keys, `doc:${doc.type}`, doc.normalized);
+}
+
 export function protectDocument(keys: PersonalDataKeys, doc: Document | undefined | null, storeFull: boolean): ProtectedDocument {
 	if (!doc) return { type: null, hash: null, masked: null, last4: null, enc: null };
 	return {
@@ -39,4 +49,9 @@ export function protectDocument(keys: PersonalDataKeys, doc: Document | undefine
 		last4: doc.last4,
 		enc: storeFull ? encrypt(keys, doc.normalized) : null,
 	};
+}
+
+/** A hash column's test against a lookup's hashes, with its binding: plain equality unless a rotation needs both keys' hashes. */
+export function matchHash(column: string, hashes: string[]): { sql: string; binding: string | string[] } {
+	return hashes.length === 1 ? { sql: `${column} = ?`, binding: hashes[0] } : { sql: `${column} = ANY(?::text[])`, binding: hashes };
 }

@@ -18,6 +18,7 @@ export function configFromCredential(c: ICredentialDataDecryptedObject): Connect
 		schema: str(c.schema, 'grid') || 'grid',
 		maxConnections: Math.max(1, Number(c.maxConnections ?? 5) || 5),
 		personalDataKey: c.personalDataKey === undefined || c.personalDataKey === null ? '' : String(c.personalDataKey),
+		previousPersonalDataKey: c.previousPersonalDataKey ? String(c.previousPersonalDataKey) : undefined,
 		scopeCode: str(c.scopeCode) || undefined,
 		timezone: str(c.timezone, 'Asia/Shanghai') || 'Asia/Shanghai',
 		segmentWidths: parseSegmentWidths(c.segmentWidths),

@@ -8,6 +8,8 @@ import { auditUpdates } from './006_audit_updates';
 import { exportLedger } from './007_export_ledger';
 import { notices } from './008_notices';
 import { consultations } from './009_consultations';
+import { keyRotation } from './010_key_rotation';
+import { grantedLogin } from './011_granted_login';
 
 /** Every migration this code knows, in order. Names are the schema's version history. */
 export function migrationList(schema: string, appRole: string): Array<{ name: string; migration: Knex.Migration }> {
@@ -21,6 +23,8 @@ export function migrationList(schema: string, appRole: string): Array<{ name: st
 		{ name: '007_export_ledger', migration: exportLedger(schema, appRole) },
 		{ name: '008_notices', migration: notices(schema, appRole) },
 		{ name: '009_consultations', migration: consultations(schema, appRole) },
+		{ name: '010_key_rotation', migration: keyRotation(schema, appRole) },
+		{ name: '011_granted_login', migration: grantedLogin(schema, appRole) },
 	];
 }
 

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'crypto';
-import type { PersonalDataKeys } from '../personalData';
+import { type PersonalDataKeys, rootHashKey } from '../personalData';
 
 /**
  * Invitation tokens: base64url("<consultation id>.<invitation id>.<nonce>") + "." + HMAC of that.
@@ -12,13 +12,15 @@ export interface TokenParts {
 	nonce: string;
 }
 
-// a key of its own, so a token's signature never doubles as a lookup hash of personal data
+// a key of its own, so a token's signature never doubles as a lookup hash of personal data; derived
+// from the first key's hash key, so invitations already sent stay valid across key rotations
 const tokenKeys = new WeakMap<Buffer, Buffer>();
 function tokenKey(keys: PersonalDataKeys): Buffer {
-	let key = tokenKeys.get(keys.hashKey);
+	const root = rootHashKey(keys);
+	let key = tokenKeys.get(root);
 	if (!key) {
-		key = createHmac('sha256', keys.hashKey).update('grid-governance/consultation-token/v1').digest();
-		tokenKeys.set(keys.hashKey, key);
+		key = createHmac('sha256', root).update('grid-governance/consultation-token/v1').digest();
+		tokenKeys.set(root, key);
 	}
 	return key;
 }

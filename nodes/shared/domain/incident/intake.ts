@@ -2,7 +2,7 @@ import { sql } from '../../db/sql';
 import { FieldError, batchError } from '../../validation/errors';
 import type { Outcome, UnitOfWork } from '../context';
 import { responsibleMany } from '../grid/assignments';
-import { encrypt, lookupHash } from '../personalData';
+import { currentHash, encrypt, lookupHash } from '../personalData';
 import { protectPhone } from '../protect';
 import { resolveResidentsMany } from '../resident/residents';
 import { appendEvents, type NewIncidentEvent } from './events';
@@ -98,7 +98,8 @@ export async function createIncidents(uow: UnitOfWork, inputs: NewIncident[], po
 		for (const r of rows) {
 			for (const [i, input] of inputs.entries()) {
 				if (input.idempotencyKey !== r.idempotency_key || errors.has(i)) continue;
-				if (r.payload_hash === hashes[i]) repeats.set(i, { existingId: r.id });
+				// during a key rotation the stored hash may still be the previous key's
+				if (currentHash(uow.keys, r.payload_hash ?? '') === hashes[i]) repeats.set(i, { existingId: r.id });
 				else fail(i, new FieldError('Idempotency Key', `the idempotency key "${r.idempotency_key}" was already used for incident ${r.reference} with a different payload; use a new key for a new report`));
 			}
 		}

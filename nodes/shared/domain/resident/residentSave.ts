@@ -1,7 +1,8 @@
 import { sql } from '../../db/sql';
 import { FieldError, batchError } from '../../validation/errors';
 import type { Outcome, UnitOfWork } from '../context';
-import { type ProtectedDocument, type ProtectedPhone, protectDocument, protectPhone } from '../protect';
+import { currentHash } from '../personalData';
+import { type ProtectedDocument, type ProtectedPhone, documentHash, phoneHash, protectDocument, protectPhone } from '../protect';
 import { generatedColumn, split } from './columnText';
 import type { NewResident } from './residentInput';
 import { type ResidentIdentity, allocateIds, encodeIdentity, insertResidents, nextTurn } from './residentInsert';
@@ -41,6 +42,8 @@ interface Prepared {
 	/** Document hashes and phone|name keys first given in this chunk. */
 	docHashes: string[];
 	phoneNames: string[];
+	/** During a key rotation: the previous key's hashes of the same phones, which rows not yet re-keyed hold. */
+	previousPhoneHashes: string[];
 	/** The identity columns of the items that passed so far, encoded ahead of the insert. */
 	encoded?: { items: number; params: string[] };
 }
@@ -119,7 +122,7 @@ class ImportRun {
 
 	/** Checks and protects items start..end in slices, so that replies to the chunk before are handled in between. */
 	async prepare(start: number, end: number): Promise<Prepared> {
-		const p: Prepared = { start, end, residents: [], docs: [], phones: [], places: [], docHashes: [], phoneNames: [] };
+		const p: Prepared = { start, end, residents: [], docs: [], phones: [], places: [], docHashes: [], phoneNames: [], previousPhoneHashes: [] };
 		for (let from = start; from < end; from += SLICE) {
 			await nextTurn();
 			const to = Math.min(end, from + SLICE);
@@ -158,6 +161,7 @@ class ImportRun {
 			} else {
 				this.byDoc.set(doc.hash, i);
 				p.docHashes.push(doc.hash);
+				if (this.uow.keys.previous) p.docHashes.push(documentHash(this.uow.keys.previous, r.document!));
 			}
 		} else if (this.matchByPhone && phone.hash) {
 			const key = `${phone.hash}|${r.name}`;
@@ -166,6 +170,7 @@ class ImportRun {
 			else {
 				this.byPhoneName.set(key, i);
 				p.phoneNames.push(key);
+				if (this.uow.keys.previous) p.previousPhoneHashes.push(phoneHash(this.uow.keys.previous, r.phone!.normalized));
 			}
 		}
 	}
@@ -281,14 +286,14 @@ class ImportRun {
 		if (p.docHashes.length) {
 			const { rows } = await sql<{ id: number; doc_hash: string }>(this.uow,
 				`SELECT id, doc_hash FROM resident WHERE doc_hash = ANY(${split()})`, [generatedColumn(p.docHashes)]);
-			for (const r of rows) existing.set(this.byDoc.get(r.doc_hash)!, r.id);
+			for (const r of rows) existing.set(this.byDoc.get(currentHash(this.uow.keys, r.doc_hash))!, r.id);
 		}
 		if (p.phoneNames.length) {
-			const hashes = [...new Set(p.phoneNames.map((k) => k.split('|')[0]))];
+			const hashes = [...new Set(p.phoneNames.map((k) => k.split('|')[0])), ...p.previousPhoneHashes];
 			const { rows } = await sql<{ id: number; phone_hash: string; name: string }>(this.uow,
 				`SELECT id, phone_hash, name FROM resident WHERE phone_hash = ANY(?::text[]) AND doc_hash IS NULL AND active ORDER BY id`, [hashes]);
 			for (const r of rows) {
-				const i = this.byPhoneName.get(`${r.phone_hash}|${r.name}`);
+				const i = this.byPhoneName.get(`${currentHash(this.uow.keys, r.phone_hash)}|${r.name}`);
 				if (i !== undefined && i >= p.start && i < p.end && !existing.has(i)) existing.set(i, r.id);
 			}
 		}

@@ -1,7 +1,8 @@
 import { sql } from '../../db/sql';
 import { FieldError } from '../../validation/errors';
 import type { UnitOfWork } from '../context';
-import { documentHash, phoneHash } from '../protect';
+import { currentHash } from '../personalData';
+import { documentHash, documentHashes, matchHash, phoneHash, phoneHashes } from '../protect';
 import { type ResidentRecord, loadResidentRecords } from './residentRecord';
 import type { Document } from '../../validation/idNumber';
 
@@ -18,12 +19,14 @@ export async function findResidentIds(uow: UnitOfWork, ref: ResidentRef): Promis
 		return rows.map((r) => r.id);
 	}
 	if ('document' in ref) {
-		const { rows } = await sql<{ id: number }>(uow, `SELECT id FROM resident WHERE doc_hash = ?`, [documentHash(uow.keys, ref.document)]);
+		const m = matchHash('doc_hash', documentHashes(uow.keys, ref.document));
+		const { rows } = await sql<{ id: number }>(uow, `SELECT id FROM resident WHERE ${m.sql}`, [m.binding]);
 		return rows.map((r) => r.id);
 	}
+	const m = matchHash('phone_hash', phoneHashes(uow.keys, ref.phone));
 	const { rows } = await sql<{ id: number }>(uow,
-		`SELECT id FROM resident WHERE phone_hash = ? ${ref.name ? 'AND name = ?' : ''} ORDER BY id`,
-		[phoneHash(uow.keys, ref.phone), ...(ref.name ? [ref.name] : [])]);
+		`SELECT id FROM resident WHERE ${m.sql} ${ref.name ? 'AND name = ?' : ''} ORDER BY id`,
+		[m.binding, ...(ref.name ? [ref.name] : [])]);
 	return rows.map((r) => r.id);
 }
 
@@ -44,12 +47,17 @@ export async function getResidents(uow: UnitOfWork, refs: ResidentRef[], reveal:
 /** Resolves many references with one query per kind of reference; misses and ambiguities become errors. */
 export async function resolveResidentsMany(uow: UnitOfWork, refs: ResidentRef[], field = 'Resident'): Promise<Array<number | FieldError>> {
 	const ids = refs.flatMap((r) => ('id' in r ? [r.id] : []));
-	const docHashes = refs.flatMap((r) => ('document' in r ? [documentHash(uow.keys, r.document)] : []));
-	const phoneHashes = refs.flatMap((r) => ('phone' in r ? [phoneHash(uow.keys, r.phone)] : []));
+	const docHashes = refs.flatMap((r) => ('document' in r ? documentHashes(uow.keys, r.document) : []));
+	const phoneHashList = refs.flatMap((r) => ('phone' in r ? phoneHashes(uow.keys, r.phone) : []));
 	const { rows } = await sql<{ id: number; doc_hash: string | null; phone_hash: string | null; name: string }>(uow,
 		`SELECT id, doc_hash, phone_hash, name FROM resident
 		WHERE id = ANY(?::bigint[]) OR doc_hash = ANY(?::text[]) OR phone_hash = ANY(?::text[]) ORDER BY id`,
-		[ids, docHashes, phoneHashes]);
+		[ids, docHashes, phoneHashList]);
+	// during a key rotation a row may still hold the previous key's hash: compare in the current key's form
+	for (const r of rows) {
+		if (r.doc_hash) r.doc_hash = currentHash(uow.keys, r.doc_hash);
+		if (r.phone_hash) r.phone_hash = currentHash(uow.keys, r.phone_hash);
+	}
 	const byId = new Set(rows.map((r) => r.id));
 	const byDoc = new Map(rows.filter((r) => r.doc_hash).map((r) => [r.doc_hash!, r.id]));
 	const outside = uow.scopeCode ? ` (or outside this credential's scope ${uow.scopeCode})` : '';

@@ -5,7 +5,7 @@ import type { Document } from '../../validation/idNumber';
 import type { UnitOfWork } from '../context';
 import { loadUnit } from '../grid/unitLookup';
 import { type UnitRef, subtreeBounds } from '../grid/unitRecord';
-import { documentHash, phoneHash } from '../protect';
+import { documentHashes, matchHash, phoneHashes } from '../protect';
 import { RESIDENT_COLUMNS, RESIDENT_FROM, type ResidentRecord, type ResidentRow, toResidentRecords } from './residentRecord';
 import type { HealthStatus } from './vocabulary';
 
@@ -72,12 +72,14 @@ export async function searchConditions(uow: UnitOfWork, q: Omit<ResidentSearch, 
 		args.push(q.namePrefix, `${q.namePrefix}\u{10FFFF}`, `${q.namePrefix.replace(/[\\%_]/g, '\\$&')}%`);
 	}
 	if (q.document) {
-		where.push('r.doc_hash = ?');
-		args.push(documentHash(uow.keys, q.document));
+		const m = matchHash('r.doc_hash', documentHashes(uow.keys, q.document));
+		where.push(m.sql);
+		args.push(m.binding);
 	}
 	if (q.phone) {
-		where.push('r.phone_hash = ?');
-		args.push(phoneHash(uow.keys, q.phone));
+		const m = matchHash('r.phone_hash', phoneHashes(uow.keys, q.phone));
+		where.push(m.sql);
+		args.push(m.binding);
 	}
 	if (q.quarantineEndsWithinDays !== undefined) {
 		where.push(`r.quarantine_ends_at <= now() + make_interval(days => ?) AND r.health_status IN ('home_quarantine', 'central_quarantine')`);

@@ -6,7 +6,7 @@ import type { Outcome, UnitOfWork } from '../context';
 import { responsibleMany } from '../grid/assignments';
 import { loadUnits } from '../grid/unitLookup';
 import type { UnitRef } from '../grid/unitRecord';
-import { documentHash, protectDocument, protectPhone } from '../protect';
+import { documentHash, documentHashes, matchHash, protectDocument, protectPhone } from '../protect';
 import { type ResidentRef, resolveResidentsMany } from './residents';
 import { EXPOSURE_KINDS, EXPOSURE_RANK, type ExposureKind } from './vocabulary';
 
@@ -46,7 +46,8 @@ async function resolveOutside(uow: UnitOfWork, people: Array<{ p: OutsidePerson;
 	const ids: number[] = [];
 	for (const { p, unitId } of people) {
 		if (p.document) {
-			const { rows } = await sql<{ id: number }>(uow, `SELECT id FROM resident WHERE doc_hash = ?`, [documentHash(uow.keys, p.document)]);
+			const m = matchHash('doc_hash', documentHashes(uow.keys, p.document));
+			const { rows } = await sql<{ id: number }>(uow, `SELECT id FROM resident WHERE ${m.sql}`, [m.binding]);
 			if (rows.length) {
 				ids.push(rows[0].id);
 				continue;

@@ -4,7 +4,7 @@ import type { Phone } from '../../validation/phone';
 import { normalizeAddress } from '../../validation/text';
 import type { UnitOfWork } from '../context';
 import { type ResponsibleFound, responsibleMany } from '../grid/assignments';
-import { documentHash, phoneHash } from '../protect';
+import { documentHashes, phoneHashes } from '../protect';
 import { loadResidentRecords } from './residents';
 import type { ResidentRecord } from './residentRecord';
 
@@ -41,18 +41,22 @@ function responsibleOf(found: ResponsibleFound | undefined): Responsible {
  * its length. It never creates residents.
  */
 export async function verifyList(uow: UnitOfWork, persons: ListedPerson[]): Promise<VerificationResult[]> {
-	const docHashes = persons.map((p) => (p.document ? documentHash(uow.keys, p.document) : null));
-	const phoneHashes = persons.map((p) => (p.phone ? phoneHash(uow.keys, p.phone.normalized) : null));
+	// while a key rotation is in progress a person is looked up under both keys' hashes (one row each)
+	const keyCount = uow.keys.previous ? 2 : 1;
 	const idx = persons.map((_, i) => i);
+	const hashIdx = persons.flatMap((_, i) => Array<number>(keyCount).fill(i));
+	const docHashes = persons.flatMap((p) => (p.document ? documentHashes(uow.keys, p.document) : Array<null>(keyCount).fill(null)));
+	const phoneHashList = persons.flatMap((p) => (p.phone ? phoneHashes(uow.keys, p.phone.normalized) : Array<null>(keyCount).fill(null)));
+	const names = persons.flatMap((p) => Array<string>(keyCount).fill(p.name));
 
 	// Exact document matches, and the two kinds of partial evidence, each in one query.
 	const { rows: byDoc } = await sql<{ idx: number; id: number }>(uow,
 		`SELECT t.idx, r.id FROM unnest(?::int[], ?::text[]) AS t(idx, h) JOIN resident r ON r.doc_hash = t.h WHERE r.active AND r.registered`,
-		[idx, docHashes]);
+		[hashIdx, docHashes]);
 	const { rows: byPhone } = await sql<{ idx: number; id: number; same_name: boolean }>(uow,
 		`SELECT t.idx, r.id, r.name = t.name AS same_name FROM unnest(?::int[], ?::text[], ?::text[]) AS t(idx, h, name)
 		JOIN resident r ON r.phone_hash = t.h WHERE r.active AND r.registered`,
-		[idx, phoneHashes, persons.map((p) => p.name)]);
+		[hashIdx, phoneHashList, names]);
 	const { rows: byLast4 } = await sql<{ idx: number; id: number }>(uow,
 		`SELECT t.idx, r.id FROM unnest(?::int[], ?::text[], ?::text[]) AS t(idx, last4, name)
 		JOIN resident r ON r.doc_last4 = t.last4 AND r.name = t.name WHERE r.active AND r.registered`,
