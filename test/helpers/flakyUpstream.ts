@@ -5,9 +5,15 @@ import type { AddressInfo, Socket } from 'net';
  * What the server does with one request. ok: processes it and answers 200. timeout: never answers
  * (the client's timeout ends it). drop: destroys the connection mid-request, before reading the
  * body. lostAnswer: processes it, then destroys the connection before answering, as when the
- * network fails on the way back. A status: answers it with the body and headers, unprocessed.
+ * network fails on the way back. hang: accepts the connection and never reads nor answers the
+ * request; the socket stays open until the client gives up (or close()). hangAfterProcessing:
+ * processes it, then never answers, as an upstream stuck after its commit. trickle: answers 200 with
+ * headers and then one byte every 100 ms, never ending the body, so an idle-socket timeout never
+ * fires; unprocessed. A status: answers it with the body and headers, unprocessed.
  */
-export type Fault = 'ok' | 'timeout' | 'drop' | 'lostAnswer' | { status: number; body?: unknown; headers?: Record<string, string> };
+export type Fault =
+	| 'ok' | 'timeout' | 'drop' | 'lostAnswer' | 'hang' | 'hangAfterProcessing' | 'trickle'
+	| { status: number; body?: unknown; headers?: Record<string, string> };
 
 export type RandomFault = 'http500' | 'timeout' | 'drop' | 'lostAnswer';
 
@@ -17,7 +23,7 @@ export interface ReceivedRequest {
 	headers: IncomingHttpHeaders;
 	body: Buffer;
 	fault: Fault;
-	/** Whether the upstream processed it (ok, lostAnswer). */
+	/** Whether the upstream processed it (ok, lostAnswer, hangAfterProcessing). */
 	processed: boolean;
 	at: number;
 }
@@ -114,11 +120,23 @@ export class FlakyUpstream {
 			req.socket.destroy();
 			return;
 		}
+		if (fault === 'hang') return; // the body is never read: the request sits in the socket
+		if (fault === 'trickle') {
+			res.writeHead(200, { 'Content-Type': 'application/json' });
+			res.write(' ');
+			const drip = setInterval(() => res.write(' '), 100);
+			res.on('close', () => clearInterval(drip));
+			return;
+		}
 		const chunks: Buffer[] = [];
 		req.on('data', (c: Buffer) => chunks.push(c));
 		req.on('end', () => {
 			received.body = Buffer.concat(chunks);
 			if (fault === 'timeout') return; // never answered; the client gives up
+			if (fault === 'hangAfterProcessing') {
+				this.process(received);
+				return;
+			}
 			if (fault === 'lostAnswer') {
 				this.process(received);
 				req.socket.destroy();

@@ -32,6 +32,21 @@ export function isRetryable(error: unknown): boolean {
 	return RETRYABLE_CODES.has((error as PgLikeError)?.code ?? '');
 }
 
+const NETWORK_FAILURES: Record<string, string> = { ETIMEDOUT: 'timed out', ECONNRESET: 'connection reset', EHOSTUNREACH: 'host unreachable' };
+
+// pg's own errors for a connection that died under a query carry no code; knex puts the statement in front.
+const LOST_CONNECTION = /Connection terminated|connection error and is not queryable/;
+
+function lostConnection(message: string, where: string): GridError {
+	// Lost during COMMIT, the outcome is unknown; lost before it, the server rolled the transaction back.
+	if (/^COMMIT\b/i.test(message)) {
+		return new GridError('connection', `Lost the connection to PostgreSQL at ${where} while committing: the work may or may not have been saved`,
+			'Check the result before running again; operations with an idempotency key or an export ledger are safe to run again.');
+	}
+	return new GridError('connection', `Lost the connection to PostgreSQL at ${where} (the server restarted or ended the session); the work was not committed`,
+		'Run the execution again once the server is up.');
+}
+
 /** Turns driver and server errors into messages a user can act on; passes our own errors through. */
 export function translateDbError(error: unknown, config?: Pick<ConnectionConfig, 'host' | 'port' | 'database' | 'user'>): Error {
 	if (error instanceof FieldError || error instanceof GridError) return error;
@@ -46,13 +61,16 @@ export function translateDbError(error: unknown, config?: Pick<ConnectionConfig,
 		case 'ETIMEDOUT':
 		case 'ECONNRESET':
 		case 'EHOSTUNREACH':
-			return new GridError('connection', `Lost or could not open the connection to PostgreSQL at ${where} (${e.code})`, 'Check the network path to the server; the work was not committed.');
+			if (/^COMMIT\b/i.test(e.message ?? '')) return lostConnection(e.message ?? '', where);
+			// in words, not the code: n8n replaces a message naming ECONNRESET etc. with its own generic one
+			return new GridError('connection', `Lost or could not open the connection to PostgreSQL at ${where} (${NETWORK_FAILURES[e.code]})`, 'Check the network path to the server; the work was not committed.');
 		case '28P01':
 		case '28000':
 			return new GridError('authentication', `PostgreSQL at ${where} rejected the login of user "${config?.user ?? '?'}": authentication failed`, 'Check the user and password in the credential.');
 		case '3D000':
 			return new GridError('connection', `Database "${config?.database ?? '?'}" does not exist on ${where}`, 'Create it, or fix the database name in the credential.');
 		case '57P01':
+			return new GridError('connection', `PostgreSQL at ${where} ended the session (the server is shutting down or restarting, or an administrator terminated it); the work was not committed`, 'Run the execution again once the server is up.');
 		case '57P02':
 		case '57P03':
 			return new GridError('connection', `PostgreSQL at ${where} is shutting down or starting up; the work was not committed`, 'Run the execution again once the server is up.');
@@ -80,6 +98,7 @@ export function translateDbError(error: unknown, config?: Pick<ConnectionConfig,
 		case '23514':
 			return new GridError('check', `A value was refused by the database: ${e.message}`);
 		default:
+			if (!e.code && LOST_CONNECTION.test(e.message ?? '')) return lostConnection(e.message ?? '', where);
 			if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) {
 				return new GridError('database', `PostgreSQL error ${e.code}: ${e.message}`);
 			}

@@ -12,7 +12,11 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): No
 	const e = error instanceof Error ? error : new Error(String(error));
 	const description = e instanceof GridError ? e.description : e instanceof FieldError ? fieldHint(e) : undefined;
 	const message = itemIndex === undefined ? e.message : itemMessage(e, itemIndex);
-	return new NodeOperationError(node, message, { itemIndex, description });
+	const nodeError = new NodeOperationError(node, message, { itemIndex, description });
+	// n8n swaps a message that mentions ECONNRESET, ECONNABORTED, ETIMEDOUT… for a generic line without
+	// the server, the item or the fate of the work; ours already says all of that
+	nodeError.message = message;
+	return nodeError;
 }
 
 function fieldHint(e: FieldError): string {

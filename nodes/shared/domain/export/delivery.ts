@@ -99,10 +99,14 @@ export async function postWithRetries(
 	try {
 		for (let attempt = 1; attempt <= attempts; attempt++) {
 			let retryAfter: number | undefined;
+			// axios's timeout only notices a socket gone quiet; an answer that trickles in forever needs a deadline
+			const deadline = new AbortController();
+			const timer = setTimeout(() => deadline.abort(), config.timeoutMs);
 			try {
 				const response = await axios.post<string>(req.url, req.body, {
 					headers: { ...config.headers, ...req.headers, 'Content-Type': req.contentType, ...authHeaders(config, req.body, new Date(now())) },
 					timeout: config.timeoutMs,
+					signal: deadline.signal,
 					httpsAgent,
 					proxy: false,
 					maxRedirects: 0,
@@ -130,7 +134,10 @@ export async function postWithRetries(
 				retryAfter = retryAfterMs(response.headers['retry-after'], now());
 				last = { ok: false, status, body, attempts: attempt, failure: 'exhausted',
 					message: `The upstream still answered HTTP ${status} after ${attempt} attempt(s): ${excerpt(body)}` };
-			} catch (error) {
+			} catch (caught) {
+				const error = deadline.signal.aborted
+					? { code: 'ETIMEDOUT', message: `the answer did not complete within the timeout of ${config.timeoutMs} ms` }
+					: caught;
 				const e = error as { code?: string; message?: string };
 				const what = redactText(`${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}`, config);
 				if (e.code && TLS_CODE.test(e.code)) {
@@ -140,6 +147,8 @@ export async function postWithRetries(
 				const transient = (e.code !== undefined && TRANSIENT_CODES.has(e.code)) || TRANSIENT_MESSAGE.test(e.message ?? '');
 				if (!transient) return { ok: false, attempts: attempt, failure: 'network', message: `The request to the upstream failed: ${what}` };
 				last = { ok: false, attempts: attempt, failure: 'network', message: `No answer from the upstream after ${attempt} attempt(s); last: ${what}` };
+			} finally {
+				clearTimeout(timer);
 			}
 			if (attempt < attempts) await sleep(waitBeforeRetry(attempt, policy, retryAfter, random));
 		}
