@@ -152,9 +152,12 @@ export async function runOperation<TIn, TOut>(ctx: IExecuteFunctions, handler: O
 	}
 
 	const out: INodeExecutionData[] = [];
+	const toErrorOutput = node.onError === 'continueErrorOutput';
 	for (const e of errors.values()) rename(e);
 	for (let i = 0; i < items.length; i++) {
-		if (errors.has(i)) out.push({ json: errorJson(errors.get(i), i), pairedItem: { item: i } });
+		// n8n routes an item to the error output only when it carries `error` (the JSON then becomes the
+		// message alone), so it is set only there: a plain Continue On Fail keeps the detailed JSON
+		if (errors.has(i)) out.push({ json: errorJson(errors.get(i), i), ...(toErrorOutput ? { error: toNodeError(node, errors.get(i), i) } : {}), pairedItem: { item: i } });
 		else if (finished.has(i)) for (const item of finished.get(i)!) out.push({ ...item, pairedItem: { item: i } });
 		// one by one: a list may return more values than a spread call can take as arguments
 		else if (results.has(i)) for (const item of toItems(results.get(i), i)) out.push(item);
