@@ -173,7 +173,7 @@ async function main() {
 		fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
 		fs.writeFileSync(RESULT_FILE, `${JSON.stringify({
 			benchmark: 'export-memory', measuredAt: new Date().toISOString(), server: server.label, indicators: a.indicators,
-			units: sizes.map((s) => s.buildings), results,
+			heapLimitMb: a.heapLimit, units: sizes.map((s) => s.buildings), results,
 		}, null, 2)}\n`);
 	} finally {
 		await closeAllPools();
