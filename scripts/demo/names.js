@@ -95,6 +95,20 @@ function personName(rnd, used) {
 	}
 }
 
+/** A family name, weighted as on the Jiaodong peninsula. */
+function surname(rnd) {
+	return rnd.weighted(SURNAMES);
+}
+
+/** A given name of one or two characters for a man ('M') or a woman ('F'). */
+function givenName(rnd, sex) {
+	const pool = sex === 'M' ? MALE : FEMALE;
+	for (;;) {
+		const given = rnd.chance(0.25) ? rnd.pick(pool) : rnd.pick(pool) + rnd.pick(pool);
+		if (given.length === 1 || given[0] !== given[1] || rnd.chance(0.3)) return given;
+	}
+}
+
 /** A mainland mobile number, unique within one generator run. */
 function mobile(rnd, used) {
 	for (;;) {
@@ -118,5 +132,7 @@ module.exports = {
 	OLD_COMPOUNDS,
 	chineseNumber,
 	personName,
+	surname,
+	givenName,
 	mobile,
 };
