@@ -199,9 +199,44 @@ function n8nEnv({ userFolder, n8nDbUrl, port, brokerPort, extra = {} }) {
 	return env;
 }
 
-/** Spawns the n8n CLI; stdin is closed so n8n never treats a terminal as its own. */
-function spawnN8n(args, env, stdio = ['ignore', 'pipe', 'pipe']) {
-	return spawn(process.execPath, [N8N_BIN, ...args], { cwd: ROOT, env, stdio });
+/**
+ * Spawns the n8n CLI; stdin is closed so n8n never treats a terminal as its own. With
+ * { group: true } it leads a process group of its own, so that killGroup() also ends the task
+ * runners it starts.
+ */
+function spawnN8n(args, env, stdio = ['ignore', 'pipe', 'pipe'], { group = false } = {}) {
+	return spawn(process.execPath, [N8N_BIN, ...args], { cwd: ROOT, env, stdio, detached: group });
+}
+
+/** Sends a signal to the process group a child leads (see spawnN8n); false when it is gone. */
+function killGroup(child, signal = 'SIGTERM') {
+	if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return false;
+	try {
+		process.kill(-child.pid, signal);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** Resolves true when the child exits within ms, false otherwise. */
+function waitForExit(child, ms) {
+	return new Promise((resolve) => {
+		if (!child || child.exitCode !== null || child.signalCode !== null) return resolve(true);
+		const timer = setTimeout(() => resolve(false), ms);
+		child.once('exit', () => {
+			clearTimeout(timer);
+			resolve(true);
+		});
+	});
+}
+
+/** SIGTERM to the group, then SIGKILL when it does not stop within graceMs. */
+async function stopGroup(child, graceMs = 20_000) {
+	if (!killGroup(child, 'SIGTERM')) return;
+	if (await waitForExit(child, graceMs)) return;
+	killGroup(child, 'SIGKILL');
+	await waitForExit(child, 5_000);
 }
 
 /** Runs one n8n CLI command to the end and collects its output. */
@@ -285,6 +320,41 @@ async function waitForHttp(url, { timeoutMs = 180_000, alive = () => true } = {}
 	return false;
 }
 
+/**
+ * A client of n8n's internal REST API (/rest) as the editor uses it: the auth cookie plus the
+ * browser-id header the cookie is bound to. setupOwner() works once, on a fresh instance.
+ */
+function restClient(baseUrl, browserId = crypto.randomUUID()) {
+	let cookie = '';
+	async function request(method, route, body) {
+		const res = await fetch(`${baseUrl}/rest${route}`, {
+			method,
+			headers: { 'content-type': 'application/json', 'browser-id': browserId, ...(cookie ? { cookie } : {}) },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const setCookie = res.headers.getSetCookie?.() ?? [];
+		const auth = setCookie.map((c) => c.split(';')[0]).find((c) => c.startsWith('n8n-auth='));
+		if (auth) cookie = auth;
+		const text = await res.text();
+		let json;
+		try {
+			json = JSON.parse(text);
+		} catch {
+			json = undefined;
+		}
+		if (!res.ok) throw new Error(`${method} /rest${route}: HTTP ${res.status} ${text.slice(0, 500)}`);
+		return json && typeof json === 'object' && 'data' in json ? json.data : json;
+	}
+	return {
+		browserId,
+		/** The value of the n8n-auth cookie, once logged in. */
+		authToken: () => cookie.replace(/^n8n-auth=/, ''),
+		request,
+		setupOwner: (owner) => request('POST', '/owner/setup', owner),
+		login: (email, password) => request('POST', '/login', { emailOrLdapLoginId: email, password }),
+	};
+}
+
 /** Stable 16-character n8n entity id derived from a name (credential and workflow ids). */
 function stableId(name) {
 	const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -307,10 +377,14 @@ module.exports = {
 	installPackageLink,
 	n8nEnv,
 	spawnN8n,
+	killGroup,
+	waitForExit,
+	stopGroup,
 	runN8n,
 	parseExecution,
 	nodeOutput,
 	httpStatus,
 	waitForHttp,
 	stableId,
+	restClient,
 };

@@ -16,8 +16,12 @@ const vm = require('vm');
 const lib = require('../../scripts/lib/n8n');
 const { startEmbeddedPostgres, freePort } = require('../../scripts/lib/embeddedPostgres');
 
+const { runTemplateSuites, TIMEOUT_MS: TEMPLATES_TIMEOUT_MS } = require('./templates-e2e');
+
 const FIXTURES = path.join(__dirname, 'fixtures');
-const OVERALL_TIMEOUT_MS = 10 * 60_000;
+const OVERALL_TIMEOUT_MS = 10 * 60_000 + TEMPLATES_TIMEOUT_MS;
+/** What the template suites reuse from the fixture run: the PostgreSQL server. */
+const shared = { adminUrl: null };
 const CREDENTIAL_ID = 'gridE2eCred00001';
 
 const results = [];
@@ -91,12 +95,16 @@ async function main() {
 	process.once('SIGINT', onSignal);
 	process.once('SIGTERM', onSignal);
 	try {
-		await run(cleanups);
-	} catch (error) {
-		if (!error.reported) {
-			results.push({ name: 'run', ok: false });
-			log(`  FAIL  ${error.stack || error.message}`);
+		try {
+			await run(cleanups);
+		} catch (error) {
+			if (!error.reported) {
+				results.push({ name: 'run', ok: false });
+				log(`  FAIL  ${error.stack || error.message}`);
+			}
 		}
+		// the shipped templates in real n8n, regular and queue mode (templates-e2e.js)
+		if (shared.adminUrl) await runTemplateSuites({ check, step, log, cleanups, results }, shared.adminUrl);
 	} finally {
 		clearTimeout(watchdog);
 	}
@@ -134,6 +142,7 @@ async function run(cleanups) {
 		cleanups.push(() => server.stop());
 		return server.url;
 	});
+	shared.adminUrl = adminUrl;
 	const suffix = crypto.randomBytes(4).toString('hex');
 	const gridDb = `grid_e2e_${suffix}`;
 	const n8nDb = `n8n_e2e_${suffix}`;
