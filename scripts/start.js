@@ -22,6 +22,8 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawn } = require('child_process');
+const { startDemoInbox } = require('./lib/demoInbox');
+const { ACTIVE_ON_START, loadTemplates, prepareTemplate } = require('./lib/templates');
 
 const ROOT = path.resolve(__dirname, '..');
 const DATA = path.resolve(ROOT, process.env.GRID_DATA_DIR || '.grid-data');
@@ -118,7 +120,7 @@ function waitForExit(child, ms) {
 
 async function work() {
 	const lib = require('./lib/n8n');
-	const state = { stopping: false, pg: null, pgStarting: null, n8n: null, cli: null, poolsOpen: false };
+	const state = { stopping: false, pg: null, pgStarting: null, n8n: null, cli: null, poolsOpen: false, inbox: null };
 
 	async function closePools() {
 		if (!state.poolsOpen) return;
@@ -144,6 +146,7 @@ async function work() {
 			}
 		}
 		await closePools();
+		if (state.inbox) await state.inbox.close().catch(() => undefined);
 		if (state.pgStarting) {
 			// stopped while PostgreSQL was starting: let it come up, then shut it down
 			state.pg = await state.pgStarting.catch(() => null);
@@ -247,6 +250,12 @@ async function work() {
 			units: (await c.query(`SELECT level, count(*)::int AS n FROM "${schema}".grid_unit WHERE active GROUP BY level`)).rows,
 			staff: (await c.query(`SELECT count(*)::int AS n FROM "${schema}".staff WHERE active`)).rows[0].n,
 			posts: (await c.query(`SELECT count(*)::int AS n FROM "${schema}".grid_assignment WHERE valid_from <= now() AND (valid_to IS NULL OR valid_to > now())`)).rows[0].n,
+			people: (await c.query(`SELECT (SELECT count(*) FROM "${schema}".household)::int AS households,
+				(SELECT count(*) FROM "${schema}".resident WHERE active)::int AS residents,
+				(SELECT count(*) FROM "${schema}".volunteer WHERE active)::int AS volunteers,
+				(SELECT count(*) FROM "${schema}".team)::int AS teams,
+				(SELECT count(*) FROM "${schema}".incident)::int AS incidents,
+				(SELECT count(*) FROM "${schema}".task)::int AS tasks`)).rows[0],
 		}));
 		await closePools();
 		if (state.stopping) return;
@@ -274,9 +283,13 @@ async function work() {
 			return result;
 		};
 
+		// the stand-in for the messaging gateway and the higher-level system the templates talk to
+		state.inbox = await startDemoInbox({ port: await freePort(5680) });
 		const credential = credentialFor(governanceUrl, schema, key, lib);
+		const upstream = upstreamCredentialFor(state.inbox.url);
 		await importCredential(credential, { userFolder, n8nDbUrl, lib, cli });
-		await importTemplates(credential, { userFolder, n8nDbUrl, lib, cli, log });
+		await importCredential(upstream, { userFolder, n8nDbUrl, lib, cli });
+		const intake = await importTemplates([credential, upstream], { n8nDbUrl, lib, cli, log, standIn: state.inbox.url });
 		if (state.stopping) return;
 
 		log(`Starting n8n on port ${port}…`);
@@ -305,6 +318,10 @@ async function work() {
 		log(`  credential      "${credential.name}": ${governanceDb} on ${credential.data.host}:${credential.data.port}, schema ${schema}`);
 		log(`  grid            ${fmt(level(1))} district · ${fmt(level(2))} streets · ${fmt(level(3))} communities · ${fmt(level(4))} base grids · ${fmt(level(5))} buildings`);
 		log(`  staff           ${fmt(counts.staff)} people in ${fmt(counts.posts)} current posts`);
+		const p = counts.people;
+		log(`  people          ${fmt(p.households)} households · ${fmt(p.residents)} residents · ${fmt(p.volunteers)} volunteers in ${fmt(p.teams)} teams`);
+		log(`  history         ${fmt(p.incidents)} incidents · ${fmt(p.tasks)} tasks`);
+		log(`  stand-in        ${state.inbox.url} (messaging gateway and higher-level system; what they receive is printed here)`);
 		log(`  data            ${shownPath(DATA)}/ (personal-data key: ${keySource})`);
 		log(`  ready in        ${seconds(Date.now() - started)}`);
 		log('');
@@ -344,6 +361,16 @@ function credentialFor(governanceUrl, schema, key, lib) {
 	};
 }
 
+/** The higher-level system's credential for the demo: the local stand-in, no authentication. */
+function upstreamCredentialFor(standInUrl) {
+	return {
+		id: 'GridDemoUpstream',
+		name: 'Grid Upstream API (local stand-in)',
+		type: 'gridUpstreamApi',
+		data: { baseUrl: `${standInUrl}/upstream`, authentication: 'none', headers: '{}', timeoutMs: 10000, maxAttempts: 3 },
+	};
+}
+
 async function existingIds(lib, n8nDbUrl, table, ids) {
 	try {
 		return await lib.withClient(n8nDbUrl, async (c) => new Set((await c.query(`SELECT id FROM ${table} WHERE id = ANY($1::text[])`, [ids])).rows.map((r) => r.id)));
@@ -369,31 +396,23 @@ async function importCredential(credential, { userFolder, n8nDbUrl, lib, cli }) 
 }
 
 /**
- * Imports the templates in workflows/ that n8n does not have yet (edits made in the editor are
- * kept), with their Grid Governance Postgres credential pointing at the local one.
+ * Imports the templates in workflows/ that n8n does not have yet (edits made in the editor are kept),
+ * with the local credentials and the example endpoints pointed at the stand-in, and publishes the ones
+ * that make the demo live (intake, escalation, dashboard). Returns the intake template as imported.
  */
-async function importTemplates(credential, { n8nDbUrl, lib, cli, log }) {
-	const dir = path.join(ROOT, 'workflows');
-	const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
-	if (!files.length) {
+async function importTemplates(credentials, { n8nDbUrl, lib, cli, log, standIn }) {
+	const byType = Object.fromEntries(credentials.map((c) => [c.type, { id: c.id, name: c.name }]));
+	const templates = loadTemplates().map((t) => ({ file: t.file, workflow: prepareTemplate(t, { credentials: byType, standIn }) }));
+	const intake = templates.find((t) => t.file === 'incident-intake.json')?.workflow;
+	if (!templates.length) {
 		log('No workflow templates in workflows/ to import');
-		return;
+		return intake;
 	}
-	const templates = files.map((file) => {
-		const workflow = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
-		workflow.id = workflow.id || lib.stableId(`template:${file}`);
-		for (const node of workflow.nodes ?? []) {
-			if (node.credentials?.gridGovernancePostgres) {
-				node.credentials.gridGovernancePostgres = { id: credential.id, name: credential.name };
-			}
-		}
-		return { file, workflow };
-	});
 	const have = await existingIds(lib, n8nDbUrl, 'workflow_entity', templates.map((t) => t.workflow.id));
 	const missing = templates.filter((t) => !have.has(t.workflow.id));
 	if (!missing.length) {
 		log(`Workflow templates: all ${templates.length} already in n8n`);
-		return;
+		return intake;
 	}
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'grid-templates-'));
 	try {
@@ -404,6 +423,11 @@ async function importTemplates(credential, { n8nDbUrl, lib, cli, log }) {
 	} finally {
 		fs.rmSync(tmp, { recursive: true, force: true });
 	}
+	// n8n imports workflows unpublished; the ones newly imported that the demo needs live are published
+	for (const t of missing.filter((m) => ACTIVE_ON_START.includes(m.file))) {
+		await cli(`Published ${t.file}`, ['publish:workflow', `--id=${t.workflow.id}`]);
+	}
+	return intake;
 }
 
 if (process.env[WORKER_ENV]) {
