@@ -28,11 +28,22 @@ function validDate(y: number, m: number, d: number): boolean {
 }
 
 /**
+ * A document number that arrived as a JSON number. Past 2^53 JSON has already rounded away its last
+ * digits, and Infinity or NaN would read as letters, so only exact whole numbers are taken.
+ */
+function wholeNumberText(value: number, field: string, what: string): string {
+	if (!Number.isSafeInteger(value)) {
+		throw new FieldError(field, `${field} must be ${what} given as text; the number ${describeValue(value)} cannot hold it exactly`);
+	}
+	return String(value);
+}
+
+/**
  * A mainland resident identity card number (GB 11643): region, birth date, sequence, check character.
  * `today` is injectable so tests can pin "the future".
  */
 export function idNumber(value: unknown, field: string, today: Date = new Date()): IdNumber {
-	if (typeof value === 'number') value = String(value);
+	if (typeof value === 'number') value = wholeNumberText(value, field, 'an 18-character ID number');
 	if (typeof value !== 'string') throw new FieldError(field, `${field} must be an 18-character ID number, got ${describeValue(value)}`);
 	let id = value.trim().replace(/\s/g, '').toUpperCase();
 	if (/^\d{15}$/.test(id)) {
@@ -88,7 +99,7 @@ export function document(type: DocumentType, value: unknown, field: string, toda
 		const id = idNumber(value, field, today);
 		return { type, normalized: id.normalized, masked: id.masked, last4: id.last4, birthYear: id.birthYear, sex: id.sex };
 	}
-	if (typeof value === 'number') value = String(value);
+	if (typeof value === 'number') value = wholeNumberText(value, field, 'a document number');
 	if (typeof value !== 'string' || !/^[A-Za-z0-9-]{5,30}$/.test(value.trim().replace(/\s/g, ''))) {
 		throw new FieldError(field, `${field} must be a document number of 5 to 30 letters, digits or dashes, got ${describeValue(value)}`);
 	}

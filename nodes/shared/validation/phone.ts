@@ -9,12 +9,14 @@ export interface Phone {
 /** Accepts a mainland mobile (optionally +86) or a landline with its area code. */
 export function phone(value: unknown, field: string): Phone | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
-	if (typeof value === 'number') value = String(value);
+	// a negative or fractional number is no phone, though its digits might look like one
+	if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) value = String(value);
 	if (typeof value !== 'string') throw new FieldError(field, `${field} must be a phone number, got ${describeValue(value)}`);
 	const compact = value.trim().replace(/[\s()]/g, '');
-	const mobile = compact.replace(/^(\+86|0086|86(?=1\d{10}$))/, '').replace(/-/g, '');
+	const mobile = compact.replace(/-/g, '').replace(/^(\+86|0086|86(?=1\d{10}$))/, '');
 	if (/^1[3-9]\d{9}$/.test(mobile)) return { normalized: mobile, kind: 'mobile' };
-	const landline = /^(0\d{2,3})-?([2-9]\d{6,7})$/.exec(compact.replace(/^(\+86|0086)-?/, '0'));
+	// 010 and 02x are the only three-digit area codes, so a number written without a dash splits one way
+	const landline = /^(0(?:10|2\d|[3-9]\d\d))-?([2-9]\d{6,7})$/.exec(compact.replace(/^(\+86|0086)-?/, '0'));
 	if (landline) return { normalized: `${landline[1]}-${landline[2]}`, kind: 'landline' };
 	const digits = compact.replace(/\D/g, '');
 	throw new FieldError(

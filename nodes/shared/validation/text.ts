@@ -1,7 +1,10 @@
 import { FieldError, describeValue } from './errors';
 
-// C0/C1 control characters other than tab and newline never belong in names.
-const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+// C0/C1 control characters other than tab and newline never belong in names; nor do the bidirectional
+// embeddings, overrides and isolates, which make a stored name display as something else ("Trojan
+// Source"), nor a lone UTF-16 surrogate, which would reach the database as U+FFFD instead of what was sent.
+const CONTROL_CHARS =
+	/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export interface TextRule {
 	field: string;
@@ -86,6 +89,12 @@ export function timestamp(value: unknown, field: string): Date | undefined {
 		throw new FieldError(field, `${field} must be an ISO 8601 date-time such as 2026-11-26T08:00:00+08:00, got ${describeValue(value)}`);
 	}
 	const d = new Date(s.length === 10 ? `${s}T00:00:00Z` : s.replace(' ', 'T'));
+	// Date rolls 2026-02-30 over to 2 March and takes 24:00; a reading of neither is a real date
+	const [y, mo, day, h, mi, sec] = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(s)!.slice(1).map((x) => (x === undefined ? 0 : Number(x)));
+	const rolled = new Date(Date.UTC(y, mo - 1, day));
+	if (rolled.getUTCMonth() !== mo - 1 || rolled.getUTCDate() !== day || h > 23 || mi > 59 || sec > 59) {
+		throw new FieldError(field, `${field} is not a real date: ${describeValue(value)}`);
+	}
 	if (Number.isNaN(d.getTime())) throw new FieldError(field, `${field} is not a real date: ${describeValue(value)}`);
 	return d;
 }

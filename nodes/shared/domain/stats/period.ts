@@ -92,7 +92,9 @@ function build(type: PeriodType, id: string, first: number, last: number, timezo
 
 function checkedDay(value: string | undefined, field: string, timezone: string): number {
 	const text = (value ?? '').trim() || localToday(timezone);
-	const day = dayOf(text.slice(0, 10));
+	// a dateTime parameter brings a time of day, which is ignored; anything else after the date is not
+	const rest = /^[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?$/;
+	const day = text.length === 10 || rest.test(text.slice(10)) ? dayOf(text.slice(0, 10)) : undefined;
 	if (day === undefined) throw new FieldError(field, `${field} must be a date like 2026-11-26 (got ${describeValue(value)})`);
 	return day;
 }
@@ -140,7 +142,15 @@ export function parsePeriodId(id: string, timezone: string, field = 'Period'): P
 	};
 	const ymd = (s: string) => `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`;
 	let m: RegExpExecArray | null;
-	if ((m = /^(\d{8})-(\d{8})$/.exec(text))) return periodOf({ type: 'custom', startDate: ymd(m[1]), endDate: ymd(m[2]) }, timezone);
+	if ((m = /^(\d{8})-(\d{8})$/.exec(text))) {
+		try {
+			return periodOf({ type: 'custom', startDate: ymd(m[1]), endDate: ymd(m[2]) }, timezone);
+		} catch (e) {
+			// the range came in one field, so the error must name it rather than Period Start or End
+			if (e instanceof FieldError) return bad(`is not a valid range (${e.message})`);
+			throw e;
+		}
+	}
 	if (/^\d{8}$/.test(text)) {
 		const day = dayOf(ymd(text));
 		if (day === undefined) return bad('is not a real day');
