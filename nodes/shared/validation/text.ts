@@ -6,6 +6,12 @@ import { FieldError, describeValue } from './errors';
 const CONTROL_CHARS =
 	/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Whether a text holds characters no field may store; line breaks and tabs count only where one line is expected. */
+export function hasControlCharacters(value: string, multiline: boolean): boolean {
+	const checked = multiline ? value.replace(/[\t\n\r]/g, ' ') : value;
+	return CONTROL_CHARS.test(checked) || (!multiline && /[\n\r]/.test(checked));
+}
+
 export interface TextRule {
 	field: string;
 	max: number;
@@ -35,8 +41,7 @@ export function text(value: unknown, rule: TextRule, required = rule.required): 
 			`${rule.field} is ${[...trimmed].length} characters long; at most ${rule.max} are allowed`,
 		);
 	}
-	const checked = rule.multiline ? trimmed.replace(/[\t\n\r]/g, ' ') : trimmed;
-	if (CONTROL_CHARS.test(checked) || (!rule.multiline && /[\n\r]/.test(checked))) {
+	if (hasControlCharacters(trimmed, !!rule.multiline)) {
 		throw new FieldError(rule.field, `${rule.field} contains control characters`);
 	}
 	return trimmed;

@@ -64,6 +64,8 @@ export function readStaffFields(extra: Record<string, unknown>) {
 }
 
 export const handler: OperationHandler<NewStaff, unknown> = {
+	// the domain speaks of the staff member's grid unit; this operation's parameter is Home Unit
+	itemField: (label) => (label === 'Grid Unit' ? 'Home Unit' : undefined),
 	read(ctx, i, env) {
 		const extra = param<Record<string, unknown>>(ctx, 'additionalFields', i, 'Additional Fields', {});
 		return {

@@ -69,7 +69,9 @@ export const handler: OperationHandler<BulkInput, unknown> = {
 		const residentId = integer(json.residentId, 'Resident', { min: 1 });
 		let location: IncidentLocation | undefined;
 		if (json.unitCode !== undefined && json.unitCode !== null && json.unitCode !== '') location = { unit: { code: gridCode(json.unitCode, 'Grid Unit', env.widths).code } };
-		else if (typeof json.address === 'string' && json.address.trim()) location = { address: text(json.address, { field: 'Address', max: 300 })! };
+		// checked even beside a unit code: an address that is not text would otherwise be dropped unseen
+		const address = text(json.address, { field: 'Address', max: 300 });
+		if (!location && address) location = { address };
 		let attributes = json.attributes as Record<string, unknown> | undefined;
 		if (attributes !== undefined && attributes !== null && (typeof attributes !== 'object' || Array.isArray(attributes))) {
 			throw new FieldError('Attributes', `attributes must be a JSON object, got ${describeValue(attributes)}`);
@@ -89,7 +91,7 @@ export const handler: OperationHandler<BulkInput, unknown> = {
 		if (p || name || email) input.reporter = { ...(name ? { name } : {}), ...(p ? { phone: p } : {}), ...(email ? { email } : {}) };
 		if (residentId !== undefined) input.resident = { id: residentId };
 		if (location) input.location = location;
-		if (typeof json.address === 'string' && json.address.trim()) input.address = json.address.trim();
+		if (address) input.address = address;
 		const coords = checkCoordinates(json.lat, json.long);
 		if (coords.lat !== undefined) Object.assign(input, coords);
 		if (attributes) input.attributes = attributes;

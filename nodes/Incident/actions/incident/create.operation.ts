@@ -9,7 +9,7 @@ import type { OperationHandler, ReadEnv } from '../../../shared/n8n/executeLoop'
 import { param, unitParam } from '../../../shared/n8n/params';
 import { FieldError, describeValue } from '../../../shared/validation/errors';
 import { phone } from '../../../shared/validation/phone';
-import { oneOf, text } from '../../../shared/validation/text';
+import { hasControlCharacters, oneOf, text } from '../../../shared/validation/text';
 import { SOURCE_OPTIONS, concernedResidentFields, readConcernedResident } from '../fields';
 import { readPolicy } from '../policy';
 
@@ -107,13 +107,16 @@ export function checkDescription(value: unknown, field = 'Description'): string 
 	const d = value.trim();
 	if (!d) throw new FieldError(field, `${field} is empty; say what happened`);
 	if (d.length > DESCRIPTION_MAX) throw new FieldError(field, `${field} has ${d.length} characters; at most ${DESCRIPTION_MAX} are allowed`);
+	// PostgreSQL stores no NUL, and a lone surrogate breaks the payload's JSON: refused here, not by the server mid-batch
+	if (hasControlCharacters(d, true)) throw new FieldError(field, `${field} contains control characters`);
 	return d;
 }
 
 export function checkCoordinates(lat: unknown, long: unknown): { lat?: number; long?: number } {
 	const num = (v: unknown, f: string, limit: number) => {
 		if (v === undefined || v === null || v === '' || v === 0) return undefined;
-		const n = typeof v === 'number' ? v : Number(v);
+		// a boolean or a one-element list would otherwise pass as the number it converts to
+		const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
 		if (!Number.isFinite(n) || Math.abs(n) > limit) throw new FieldError(f, `${f} must be a number between -${limit} and ${limit}, got ${describeValue(v)}`);
 		return n;
 	};

@@ -50,8 +50,9 @@ export const createHandler: OperationHandler<NewConsultation, ConsultationRecord
 		if (!opensAt) throw new FieldError('Opens At', 'Opens At is required but empty');
 		if (!closesAt) throw new FieldError('Closes At', 'Closes At is required but empty');
 		return checkConsultation({
-			question: String(param(ctx, 'question', i, 'Question') ?? ''),
-			background: String(param(ctx, 'background', i, 'Background', '') ?? ''),
+			// as given: checkConsultation refuses what is not text, which String() would turn into "[object Object]"
+			question: param<string>(ctx, 'question', i, 'Question'),
+			background: param<string>(ctx, 'background', i, 'Background', ''),
 			scope: unitParam(ctx, 'consultationScope', i, 'Scope', env.widths),
 			choiceKind,
 			options: choiceKind === 'free_text' ? [] : (raw.option ?? []).map((o) => ({ code: String(o.code ?? ''), label: String(o.label ?? '') })),

@@ -70,13 +70,24 @@ export function temperatureC(value: unknown, unit: 'C' | 'F'): number | undefine
 	return Math.round(c * 10) / 10;
 }
 
+/** Symptoms as comma-separated text or a list of texts; anything else would be stored as "[object Object]". */
+function symptomList(value: unknown): string[] {
+	if (value === undefined || value === null || value === '') return [];
+	const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(/[,，;；]/) : null;
+	if (!list || list.some((s) => typeof s !== 'string')) {
+		throw new FieldError('Symptoms', `Symptoms must be comma-separated text or a list of texts, got ${describeValue(value)}`);
+	}
+	const symptoms = list.map((s: string) => s.trim()).filter(Boolean);
+	for (const s of symptoms) text(s, { field: 'Symptoms', max: 100 });
+	return symptoms;
+}
+
 export const recordHandler: OperationHandler<NewObservation, unknown> = {
 	read(ctx, i) {
 		const extra = param<Record<string, unknown>>(ctx, 'additionalFields', i, 'Additional Fields', {});
 		const unit = oneOf(param(ctx, 'temperatureUnit', i, 'Temperature Unit', 'C'), 'Temperature Unit', ['C', 'F'] as const);
 		const t = temperatureC(param(ctx, 'temperature', i, 'Temperature', ''), unit);
-		const symptoms = String(param(ctx, 'symptoms', i, 'Symptoms', '') ?? '').split(/[,，;；]/).map((s) => s.trim()).filter(Boolean);
-		for (const s of symptoms) text(s, { field: 'Symptoms', max: 100 });
+		const symptoms = symptomList(param(ctx, 'symptoms', i, 'Symptoms', ''));
 		if (t === undefined && !symptoms.length) throw new FieldError('Temperature', 'give a temperature, symptoms, or both');
 		return {
 			resident: readResidentRef(ctx, i),

@@ -1,5 +1,5 @@
 import { FieldError } from '../../validation/errors';
-import { text } from '../../validation/text';
+import { hasControlCharacters, text } from '../../validation/text';
 import type { UnitRef } from '../grid/unitRecord';
 import { HEALTH_STATUS_KEYS, type HealthStatus, TAG_KEYS, type Tag } from '../resident/vocabulary';
 import { smsSize } from './smsSegments';
@@ -51,6 +51,8 @@ export function checkNotice(d: NoticeDraft): NoticeDraft & { sms?: ReturnType<ty
 	if (typeof d.body !== 'string' || d.body.trim() === '') throw new FieldError('Body', 'Body is empty: a notice needs a text to send');
 	const body = d.body.trim();
 	if ([...body].length > 4000) throw new FieldError('Body', `Body is ${[...body].length} characters long; at most 4000 are allowed`);
+	// line breaks belong in a body; a NUL would fail the whole batch in PostgreSQL, and the rest mislead the reader
+	if (hasControlCharacters(body, true)) throw new FieldError('Body', 'Body contains control characters');
 	placeholdersOf(body, 'Body');
 	const category = member(d.category, 'Category', NOTICE_CATEGORY_KEYS);
 	const channel = member(d.channel, 'Channel', NOTICE_CHANNEL_KEYS);

@@ -37,6 +37,8 @@ function dayOf(text: string): number | undefined {
 	const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
 	if (!m) return undefined;
 	const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+	// no figures predate 1900 (the floor ID numbers have too), and Date.UTC would read years 0–99 as 1900–1999
+	if (y < 1900) return undefined;
 	const t = Date.UTC(y, mo - 1, d);
 	const back = new Date(t);
 	if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
