@@ -325,6 +325,15 @@ async function work() {
 		log(`  data            ${shownPath(DATA)}/ (personal-data key: ${keySource})`);
 		log(`  ready in        ${seconds(Date.now() - started)}`);
 		log('');
+		if (intake) {
+			const body = JSON.stringify({ category: 'fever_symptoms', description: '独居老人发烧39度，行动不便 / elderly resident living alone, fever 39 °C', unitCode: '370614-001-001-001-0001' });
+			log('  File a first incident (the answer carries its reference and due time); within a minute the');
+			log('  escalation workflow notifies the grid member, and the stand-in prints the notice with its');
+			log('  acknowledgment link here:');
+			log(`    curl -s -X POST http://localhost:${port}/webhook/incident-intake -H 'content-type: application/json' \\`);
+			log(`      -d '${body}'`);
+			log('');
+		}
 		log('  First visit: set up the owner account; the credential is ready under Credentials,');
 		log('  and the Grid node is in the nodes panel (search "Grid").');
 		log('  Press Ctrl-C to stop n8n and PostgreSQL.');
