@@ -320,6 +320,15 @@ async function waitForHttp(url, { timeoutMs = 180_000, alive = () => true } = {}
 	return false;
 }
 
+/** The JSON in a response body, or undefined when it is not JSON (an HTML error page, plain text). */
+function jsonOrUndefined(text) {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+}
+
 /**
  * A client of n8n's internal REST API (/rest) as the editor uses it: the auth cookie plus the
  * browser-id header the cookie is bound to. setupOwner() works once, on a fresh instance.
@@ -336,12 +345,7 @@ function restClient(baseUrl, browserId = crypto.randomUUID()) {
 		const auth = setCookie.map((c) => c.split(';')[0]).find((c) => c.startsWith('n8n-auth='));
 		if (auth) cookie = auth;
 		const text = await res.text();
-		let json;
-		try {
-			json = JSON.parse(text);
-		} catch {
-			json = undefined;
-		}
+		const json = jsonOrUndefined(text);
 		if (!res.ok) throw new Error(`${method} /rest${route}: HTTP ${res.status} ${text.slice(0, 500)}`);
 		return json && typeof json === 'object' && 'data' in json ? json.data : json;
 	}
@@ -387,4 +391,5 @@ module.exports = {
 	waitForHttp,
 	stableId,
 	restClient,
+	jsonOrUndefined,
 };

@@ -17,6 +17,7 @@ const lib = require('../../scripts/lib/n8n');
 const { startEmbeddedPostgres, freePort } = require('../../scripts/lib/embeddedPostgres');
 
 const { runTemplateSuites, TIMEOUT_MS: TEMPLATES_TIMEOUT_MS } = require('./templates-e2e');
+const { checkers } = require('./lib/report');
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const OVERALL_TIMEOUT_MS = 10 * 60_000 + TEMPLATES_TIMEOUT_MS;
@@ -27,30 +28,7 @@ const CREDENTIAL_ID = 'gridE2eCred00001';
 const results = [];
 const log = (line = '') => process.stdout.write(`${line}\n`);
 
-async function check(name, fn) {
-	try {
-		await fn();
-		results.push({ name, ok: true });
-		log(`  ok    ${name}`);
-	} catch (error) {
-		results.push({ name, ok: false });
-		log(`  FAIL  ${name}\n        ${String(error.message).split('\n').join('\n        ')}`);
-	}
-}
-
-/** A setup step: on failure it is reported and the run stops. */
-async function step(name, fn) {
-	const started = Date.now();
-	try {
-		const value = await fn();
-		log(`  ..    ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-		return value;
-	} catch (error) {
-		results.push({ name, ok: false });
-		log(`  FAIL  ${name}\n        ${String(error.message).split('\n').join('\n        ')}`);
-		throw Object.assign(new Error(`setup step failed: ${name}`), { reported: true });
-	}
-}
+const { check, step } = checkers(results, log);
 
 function readFixture(file) {
 	return JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));

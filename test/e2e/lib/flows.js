@@ -2,6 +2,7 @@
 // webhook's URL, the resume link in a notification, and n8n executions awaited through its database.
 const { nodesOfType } = require('./templates');
 const { until } = require('./standIns');
+const { jsonOrUndefined } = require('../../../scripts/lib/n8n');
 
 /** The POST webhook of a template (its first one) and the path n8n serves it under. */
 function webhookPath(workflow, method = 'POST') {
@@ -18,13 +19,7 @@ function incidentReport({ key, category, description, unitCode, source = 'reside
 async function postJson(url, body, headers = {}) {
 	const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 	const text = await res.text();
-	let json;
-	try {
-		json = JSON.parse(text);
-	} catch {
-		json = undefined;
-	}
-	return { status: res.status, text, json };
+	return { status: res.status, text, json: jsonOrUndefined(text) };
 }
 
 /** The first n8n resume link (…/webhook-waiting/<execution id>…) in a notification. */

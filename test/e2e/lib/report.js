@@ -1,12 +1,12 @@
 // The check/step bookkeeping of a standalone end-to-end script, as run-e2e.js keeps it: each check
 // prints "ok" or "FAIL", a failed setup step stops the run, and finish() runs every cleanup (even
 // after a failure, a timeout or Ctrl-C), then prints "N passed, N failed" and sets the exit code.
-function createReport({ title, timeoutMs }) {
-	const results = [];
-	const cleanups = [];
-	const log = (line = '') => process.stdout.write(`${line}\n`);
-	const started = Date.now();
 
+/**
+ * check(name, fn) records "ok" or "FAIL" and goes on; step(name, fn) is a setup step whose failure is
+ * reported and stops the run (it throws an error marked `reported`).
+ */
+function checkers(results, log) {
 	async function check(name, fn) {
 		try {
 			await fn();
@@ -30,6 +30,17 @@ function createReport({ title, timeoutMs }) {
 			throw Object.assign(new Error(`setup step failed: ${name}`), { reported: true });
 		}
 	}
+
+	return { check, step };
+}
+
+function createReport({ title, timeoutMs }) {
+	const results = [];
+	const cleanups = [];
+	const log = (line = '') => process.stdout.write(`${line}\n`);
+	const started = Date.now();
+
+	const { check, step } = checkers(results, log);
 
 	let finished = false;
 	async function finish() {
@@ -79,4 +90,4 @@ function createReport({ title, timeoutMs }) {
 	return { run, check, step, log, cleanups, results };
 }
 
-module.exports = { createReport };
+module.exports = { checkers, createReport };
