@@ -23,15 +23,17 @@ const APP = `${SCHEMA}_app`;
 const DBA = `gtest_dba_${suffix}`;
 const N8N = `gtest_n8n_${suffix}`;
 const ACTOR = { node: 'auditImmutable', workflowId: 'wf-audit', executionId: 'ex-audit' };
+// the machine's server trusts local logins, the embedded one asks for a password (SCRAM)
+const PASSWORD = randomBytes(12).toString('hex');
 
 let db: TestDatabase;
 const clients: Client[] = [];
 
-/** A plain session on the test database as another login (the machine's server trusts local logins). */
+/** A plain session on the test database as another login. */
 async function loginAs(user: string): Promise<Client> {
 	const u = new URL(db.url);
 	u.username = user;
-	u.password = '';
+	u.password = PASSWORD;
 	const c = new Client({ connectionString: u.toString() });
 	await c.connect();
 	clients.push(c);
@@ -63,12 +65,12 @@ const TAMPERING = [
 
 beforeAll(async () => {
 	db = await createTestDatabase('audit_immutable');
-	await db.query(`CREATE ROLE "${DBA}" LOGIN CREATEROLE`);
-	await db.query(`CREATE ROLE "${N8N}" LOGIN`);
+	await db.query(`CREATE ROLE "${DBA}" LOGIN CREATEROLE PASSWORD '${PASSWORD}'`);
+	await db.query(`CREATE ROLE "${N8N}" LOGIN PASSWORD '${PASSWORD}'`);
 	await db.query(`GRANT CREATE ON DATABASE "${db.name}" TO "${DBA}"`);
 	// The DBA's first unit of work migrates (creating the schema and the application role) and writes
 	// audited rows; then the DBA grants the application role to the n8n login, as the README says.
-	const asDba = db.config({ user: DBA, password: '', schema: SCHEMA });
+	const asDba = db.config({ user: DBA, password: PASSWORD, schema: SCHEMA });
 	const created = await withUnitOfWork(asDba, { actor: ACTOR }, (uow) => createUnits(uow, units(smallDistrict().slice(0, 5))));
 	expect(created.every((o) => o.ok)).toBe(true);
 	const dba = await loginAs(DBA);
@@ -136,7 +138,7 @@ describe('tampering is refused', () => {
 
 	it('inside a real unit of work of a credential whose login owns the tables', async () => {
 		const before = await logDigest();
-		const config = db.config({ user: DBA, password: '', schema: SCHEMA });
+		const config = db.config({ user: DBA, password: PASSWORD, schema: SCHEMA });
 		for (const sql of [...TAMPERING, `ALTER TABLE audit_log DISABLE TRIGGER ALL`]) {
 			await expect(withUnitOfWork(config, { actor: ACTOR }, (uow) => uow.trx.raw(sql))).rejects.toThrow(/permission denied|must be owner|not allowed/);
 		}
