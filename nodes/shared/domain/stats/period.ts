@@ -138,7 +138,9 @@ export function periodOf(input: PeriodInput, timezone: string): Period {
  * Throws FieldError naming the field when the id is not one of these or names no real period.
  */
 export function parsePeriodId(id: string, timezone: string, field = 'Period'): Period {
-	const text = String(id ?? '').trim();
+	// only text or a number can be a period id; String() of an arbitrary object may itself throw
+	const raw: unknown = id;
+	const text = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : '';
 	const bad = (why: string): never => {
 		throw new FieldError(field, `${field} ${describeValue(id)} ${why}; use 20261126 (day), 2026W48 (ISO week), 202611 (month), 2026Q4 (quarter) or 20261101-20261115 (range)`);
 	};
