@@ -9,7 +9,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import { withUnitOfWork } from '../shared/db/unitOfWork';
 import type { Actor } from '../shared/domain/context';
 import { type GridFeedEvent, type StreamsRequest, latestOfStreams, readStreams } from '../shared/domain/eventFeed';
-import { type FeedStart, parseCursor } from '../shared/domain/feedCursor';
+import { type FeedStart, parseCursor, parseSnapshot } from '../shared/domain/feedCursor';
 import { type FeedFilter, type FeedTopic, checkFilter, noteSlaBreaches } from '../shared/domain/incident/feed';
 import type { RiskLevel } from '../shared/domain/incident/risk';
 import { type TaskFeedFilter, type TaskFeedTopic, checkTaskFilter, isTaskFeedTopic } from '../shared/domain/task/feed';
@@ -37,21 +37,37 @@ interface TriggerOptions {
 interface FeedState extends IDataObject {
 	cursor?: { tx: string; id: string };
 	since?: string;
+	before?: string;
 	taskCursor?: { tx: string; id: string };
 	taskSince?: string;
+	taskBefore?: string;
 }
 
-function storedStart(cursor: unknown, since: unknown): FeedStart | undefined {
-	const parsed = parseCursor(cursor);
-	if (!parsed) return undefined;
-	return typeof since === 'string' ? { cursor: parsed, since } : { cursor: parsed };
+const KEYS = {
+	incidents: { cursor: 'cursor', since: 'since', before: 'before' },
+	tasks: { cursor: 'taskCursor', since: 'taskSince', before: 'taskBefore' },
+} as const;
+
+function storedStart(state: FeedState, stream: keyof typeof KEYS): FeedStart | undefined {
+	const k = KEYS[stream];
+	const cursor = parseCursor(state[k.cursor]);
+	if (!cursor) return undefined;
+	const start: FeedStart = { cursor };
+	const since = state[k.since];
+	if (typeof since === 'string') start.since = since;
+	const before = parseSnapshot(state[k.before]);
+	if (before) start.before = before;
+	return start;
 }
 
-function store(state: FeedState, cursorKey: 'cursor' | 'taskCursor', sinceKey: 'since' | 'taskSince', end: FeedStart | undefined): void {
+function store(state: FeedState, stream: keyof typeof KEYS, end: FeedStart | undefined): void {
 	if (!end) return;
-	state[cursorKey] = { tx: end.cursor.tx, id: end.cursor.id };
-	if (end.since) state[sinceKey] = end.since;
-	else delete state[sinceKey];
+	const k = KEYS[stream];
+	state[k.cursor] = { tx: end.cursor.tx, id: end.cursor.id };
+	if (end.since) state[k.since] = end.since;
+	else delete state[k.since];
+	if (end.before) state[k.before] = end.before;
+	else delete state[k.before];
 }
 
 function toItems(events: GridFeedEvent[]): INodeExecutionData[] {
@@ -215,13 +231,13 @@ export class GridTrigger implements INodeType {
 			const state = this.getWorkflowStaticData('node') as FeedState;
 			const limit = Math.max(1, Math.floor(Number(options.maxEventsPerPoll ?? DEFAULT_MAX_EVENTS)) || DEFAULT_MAX_EVENTS);
 			const request: StreamsRequest = { sinceHours: Number(options.includeLastHours ?? 0) };
-			if (filter) request.incidents = { filter, start: storedStart(state.cursor, state.since) };
-			if (taskFilter) request.tasks = { filter: taskFilter, start: storedStart(state.taskCursor, state.taskSince) };
+			if (filter) request.incidents = { filter, start: storedStart(state, 'incidents') };
+			if (taskFilter) request.tasks = { filter: taskFilter, start: storedStart(state, 'tasks') };
 			const page = await withUnitOfWork(config, { actor }, (uow) => readStreams(uow, request, limit));
 			// n8n saves static data when the poll's items are handed to the execution, so the cursors move
 			// with the items they cover; a poll that finds nothing only moves them in memory.
-			store(state, 'cursor', 'since', page.incidents);
-			store(state, 'taskCursor', 'taskSince', page.tasks);
+			store(state, 'incidents', page.incidents);
+			store(state, 'tasks', page.tasks);
 			return page.events.length ? [toItems(page.events)] : null;
 		} catch (error) {
 			if (error instanceof FieldError) {

@@ -11,6 +11,7 @@
 import { Client } from 'pg';
 import type { ConnectionConfig } from '../../nodes/shared/db/config';
 import { closeAllPools } from '../../nodes/shared/db/pool';
+import { nextStart } from '../../nodes/shared/domain/feedCursor';
 import { appendEvents } from '../../nodes/shared/domain/incident/events';
 import {
 	type FeedEvent,
@@ -117,7 +118,7 @@ class Poller {
 		if (this.filter.topics.includes('incident.slaBreached')) await run(this.config(), (uow) => noteSlaBreaches(uow));
 		const page = await run(this.config(), async (uow) =>
 			readFeed(uow, this.filter, this.start ?? (await startFeed(uow, this.filter, this.opts.sinceHours)), this.opts.limit ?? 1000));
-		this.start = { cursor: page.cursor, since: page.since };
+		this.start = nextStart(page);
 		this.delivered.push(...page.events);
 		return page.events;
 	}
@@ -221,6 +222,36 @@ describe('the cursor', () => {
 			expect(p.of([x, y]).map((e) => e.eventId)).toEqual([first.id, second]);
 		} finally {
 			await slow.end();
+		}
+	});
+
+	it('starting while a long transaction runs, leaves out what had already committed and delivers what that transaction commits later', async () => {
+		const x = await incident({ unit: S1_B });
+		const y = await incident({ unit: S1_B }); // the long transaction's entry locks x against the others' FOR UPDATE
+		await settled([x.createdEventId, y.createdEventId]);
+		const long = new Client({ connectionString: db.url });
+		await long.connect();
+		try {
+			// an open transaction with an id holds every snapshot's xmin back, as a long report query would
+			await long.query('BEGIN');
+			const { rows: [inLong] } = await long.query<{ id: string }>(
+				`INSERT INTO grid.incident_event (incident_id, unit_id, kind, from_status, to_status)
+				SELECT id, unit_id, 'triaged', 'new', 'triaged' FROM grid.incident WHERE id = $1 RETURNING id::text AS id`, [x.id]);
+			const already = await event(y, 'triaged', 'triaged'); // committed above the held-back xmin, before the start
+			const p = await startedPoller({ topics: ['incident.statusChanged'] });
+			expect(p.start?.before).toBeDefined();
+			const late = await event(y, 'assigned', 'assigned'); // committed after the start
+			await long.query('COMMIT'); // was running at the start: its event belongs after it
+			await p.pollUntil([inLong.id, late]);
+			const got = p.of([x, y]).map((e) => e.eventId);
+			expect(got).not.toContain(already);
+			expect(got.sort()).toEqual([inLong.id, late].sort());
+			// once the cursor has passed the start snapshot, the stream keeps no trace of it
+			const after = await event(y, 'status_changed', 'in_progress');
+			await p.pollUntil([after]);
+			expect(p.start?.before).toBeUndefined();
+		} finally {
+			await long.end();
 		}
 	});
 

@@ -1,5 +1,5 @@
 import type { UnitOfWork } from './context';
-import { type FeedCursor, type FeedStart, type StreamPage, checkLimit, compareTx, feedBoundary } from './feedCursor';
+import { type FeedCursor, type FeedStart, type StreamPage, checkLimit, compareTx, feedBoundary, nextStart } from './feedCursor';
 import { type FeedEvent, type FeedFilter, latestPositioned, readFeed, startFeed } from './incident/feed';
 import { type TaskFeedEvent, type TaskFeedFilter, latestTaskEvents, readTaskFeed, startTaskFeed } from './task/feed';
 
@@ -52,9 +52,8 @@ function merge<E>(streams: Array<Positioned<E> | undefined>, limit: number): { e
 
 /** Where a stream continues after delivering `taken` events of its page. */
 function endOf<E>(page: StreamPage<E>, start: FeedStart, taken: number): FeedStart {
-	if (taken === page.events.length) return page.since ? { cursor: page.cursor, since: page.since } : { cursor: page.cursor };
-	const cursor = taken ? page.positions[taken - 1] : start.cursor;
-	return start.since ? { cursor, since: start.since } : { cursor };
+	if (taken === page.events.length) return nextStart(page);
+	return nextStart({ ...start, cursor: taken ? page.positions[taken - 1] : start.cursor });
 }
 
 /** One poll: the events of the requested streams after their cursors, merged, oldest first, up to `limit`. */

@@ -21,6 +21,14 @@ export interface FeedStart {
 	cursor: FeedCursor;
 	/** Events before this time are left out until the stream has caught up (set by "include last N hours"). */
 	since?: string;
+	/**
+	 * The snapshot taken when the stream began (pg_snapshot text): events of transactions it already saw
+	 * committed happened before the start and are left out. The cursor has to start at the snapshot's
+	 * xmin, since a transaction running then may still commit events that belong after the start, and
+	 * without this, transactions that had ended above that xmin would be delivered as if new. Dropped
+	 * once the cursor passes the snapshot's xmax, beyond which it sees nothing.
+	 */
+	before?: string;
 }
 
 /** One page of a stream, with each event's position (in the same order) for merging with another stream. */
@@ -31,6 +39,8 @@ export interface StreamPage<E> {
 	cursor: FeedCursor;
 	/** Still set when the page was full and the "since" start has not caught up yet. */
 	since?: string;
+	/** Still set while the cursor has not passed the start snapshot's xmax. */
+	before?: string;
 	/** Whether more events were waiting beyond this page. */
 	more: boolean;
 }
@@ -69,8 +79,13 @@ export async function feedBoundary(uow: UnitOfWork): Promise<string> {
  * kinds in the last `sinceHours` hours. `table` is one of our timeline tables, never user input.
  */
 export async function startStream(uow: UnitOfWork, table: 'incident_event' | 'task_event', kinds: readonly string[], sinceHours?: number): Promise<FeedStart> {
+	if (!sinceHours || sinceHours <= 0) {
+		const { rows: [snap] } = await sql<{ snapshot: string; xmin: string; xmax: string }>(uow,
+			`SELECT s::text AS snapshot, pg_snapshot_xmin(s)::text AS xmin, pg_snapshot_xmax(s)::text AS xmax FROM pg_current_snapshot() s`);
+		// with no transaction between xmin and xmax, nothing above the cursor had ended at the start
+		return snap.xmin === snap.xmax ? { cursor: { tx: snap.xmin, id: '0' } } : { cursor: { tx: snap.xmin, id: '0' }, before: snap.snapshot };
+	}
 	const xmin = await feedBoundary(uow);
-	if (!sinceHours || sinceHours <= 0) return { cursor: { tx: xmin, id: '0' } };
 	if (!Number.isFinite(sinceHours)) throw new FieldError('Include Last N Hours', `must be a number of hours, got ${describeValue(sinceHours)}`);
 	const { rows } = await sql<{ since: string; tx: string | null }>(uow,
 		`SELECT s.since, (SELECT min(e.tx)::text FROM ${table} e WHERE e.kind = ANY(?::text[]) AND e.at >= s.since) AS tx
@@ -94,10 +109,44 @@ export function startAt(boundary: string, firstTx: string | null, since: string)
 export function pageOf<E>(rows: Array<{ tx: string; id: number | string }>, events: E[], start: FeedStart, boundary: string, limit: number): StreamPage<E> {
 	const positions = rows.map((r) => ({ tx: r.tx, id: String(r.id) }));
 	if (rows.length >= limit) {
-		return { events, positions, cursor: positions[positions.length - 1], since: start.since, more: true };
+		const cursor = positions[positions.length - 1];
+		return withBefore({ events, positions, cursor, since: start.since, more: true }, start.before);
 	}
 	const caughtUp = { tx: boundary, id: '0' };
-	return { events, positions, cursor: compareCursors(caughtUp, start.cursor) > 0 ? caughtUp : start.cursor, more: false };
+	return withBefore({ events, positions, cursor: compareCursors(caughtUp, start.cursor) > 0 ? caughtUp : start.cursor, more: false }, start.before);
+}
+
+/** Keeps the start snapshot on a page whose cursor has not yet passed its xmax. */
+function withBefore<P extends { cursor: FeedCursor; before?: string }>(page: P, before: string | undefined): P {
+	if (before && compareTx(page.cursor.tx, snapshotXmax(before)) < 0) page.before = before;
+	return page;
+}
+
+/** The xmax of a pg_snapshot text "xmin:xmax:xip,…". */
+export function snapshotXmax(snapshot: string): string {
+	const xmax = snapshot.split(':')[1];
+	if (!xmax || !DIGITS.test(xmax)) throw new Error(`not a snapshot: ${snapshot}`);
+	return xmax;
+}
+
+/** A stored snapshot, or undefined when it is not one (static data edited by hand, say). */
+export function parseSnapshot(raw: unknown): string | undefined {
+	return typeof raw === 'string' && /^\d{1,20}:\d{1,20}:(\d{1,20}(,\d{1,20})*)?$/.test(raw) ? raw : undefined;
+}
+
+/** Where the stream continues after a whole page was handed on. */
+export function nextStart(page: { cursor: FeedCursor; since?: string; before?: string }): FeedStart {
+	const start: FeedStart = { cursor: page.cursor };
+	if (page.since) start.since = page.since;
+	if (page.before) start.before = page.before;
+	return start;
+}
+
+/** The condition that leaves out what the start snapshot saw, with its argument; none without one. */
+export function notBefore(start: FeedStart, where: string[], args: unknown[]): void {
+	if (!start.before) return;
+	where.push('NOT pg_visible_in_snapshot(e.tx, ?::pg_snapshot)');
+	args.push(start.before);
 }
 
 /** The page size of a poll. */

@@ -57,7 +57,22 @@ export function describeValue(value: unknown): string {
 		const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
 		return `"${shown}"`;
 	}
-	if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-	const json = JSON.stringify(value) ?? String(value);
+	if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+	const json = safeJson(value) ?? roughKind(value);
 	return json.length > 40 ? `${json.slice(0, 40)}…` : json;
+}
+
+/** JSON.stringify throws on cycles, BigInt and hostile toJSON; an error message must never throw. */
+function safeJson(value: unknown): string | undefined {
+	try {
+		return JSON.stringify(value);
+	} catch {
+		return undefined;
+	}
+}
+
+function roughKind(value: unknown): string {
+	if (typeof value === 'symbol') return 'a symbol';
+	if (typeof value === 'function') return 'a function';
+	return Array.isArray(value) ? 'a list' : 'an object';
 }

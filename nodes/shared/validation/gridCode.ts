@@ -28,7 +28,11 @@ export function isKnownProvince(twoDigits: string): boolean {
 
 export function parseSegmentWidths(value: unknown): SegmentWidths {
 	if (value === undefined || value === null || value === '') return DEFAULT_SEGMENT_WIDTHS;
-	const parts = String(value).split(/[,\s]+/).filter(Boolean).map(Number);
+	// text from the credential form, or a list from a workflow that builds the credential; nothing else
+	// is stringified, since an object's own toString may be missing or throw
+	const tokens: unknown[] = typeof value === 'string' ? value.split(/[,\s]+/).filter(Boolean) : Array.isArray(value) ? value : [];
+	// plain decimal digits only: Number() would also read "0x3", "3e0" and " " as widths
+	const parts = tokens.map((w) => (typeof w === 'number' ? w : typeof w === 'string' && /^\s*\d{1,2}\s*$/.test(w) ? Number(w) : NaN));
 	if (parts.length !== 4 || parts.some((w) => !Number.isInteger(w) || w < 1 || w > 6)) {
 		throw new FieldError(
 			'Code Segment Widths',

@@ -131,9 +131,12 @@ export const cancelHandler: OperationHandler<CancelTaskInput, unknown> = {
 	runEach: cancelTask,
 };
 
-function temperature(value: unknown): number | undefined {
+/** A Task Complete reading: a number, or decimal text with the unit a form may have kept. */
+export function temperatureReading(value: unknown): number | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
-	const n = typeof value === 'number' ? value : Number(String(value).trim().replace(/\s*(°C|℃|C)$/i, ''));
+	// plain decimals, with the unit if a form kept it; Number() alone would read "0x24" as 36
+	const m = typeof value === 'string' ? /^\s*(-?\d+(?:\.\d+)?)\s*(?:°C|℃|C)?\s*$/i.exec(value) : null;
+	const n = typeof value === 'number' ? value : m ? Number(m[1]) : NaN;
 	if (!Number.isFinite(n)) throw new FieldError('Temperature', `Temperature must be a number of °C, got ${describeValue(value)}`);
 	return n;
 }
@@ -154,7 +157,7 @@ export const completeHandler: OperationHandler<{ input: CompleteTaskInput; polic
 	read(ctx, i, env) {
 		const o = param<Record<string, unknown>>(ctx, 'outcome', i, 'Outcome', {});
 		const n = noteOf(ctx, i);
-		const t = temperature(o.temperature);
+		const t = temperatureReading(o.temperature);
 		const symptoms = String(o.symptoms ?? '').split(/[,，、]+/).map((s) => s.trim()).filter(Boolean);
 		const facts = jsonObject(o.householdFacts, 'Household Facts');
 		const outcome: TaskOutcomeInput = {

@@ -1,7 +1,7 @@
 import { sql } from '../../db/sql';
 import { FieldError, describeValue } from '../../validation/errors';
 import type { UnitOfWork } from '../context';
-import { type FeedCursor, type FeedStart, type StreamPage, checkLimit, feedBoundary, pageOf, startStream } from '../feedCursor';
+import { type FeedCursor, type FeedStart, type StreamPage, checkLimit, feedBoundary, notBefore, pageOf, startStream } from '../feedCursor';
 import { loadUnit } from '../grid/unitLookup';
 import { type UnitRef, subtreeBounds } from '../grid/unitRecord';
 import { appendEvents } from './events';
@@ -208,6 +208,7 @@ export async function readFeed(uow: UnitOfWork, filter: FeedFilter, start: FeedS
 		where.push('e.at >= ?::timestamptz');
 		args.push(start.since);
 	}
+	notBefore(start, where, args);
 	const { rows } = await sql<EventRow>(uow,
 		`SELECT ${EVENT_COLUMNS}
 		FROM incident_event e ${joins}

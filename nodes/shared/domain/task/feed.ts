@@ -1,7 +1,7 @@
 import { sql } from '../../db/sql';
 import { FieldError, describeValue } from '../../validation/errors';
 import type { UnitOfWork } from '../context';
-import { type FeedCursor, type FeedStart, type StreamPage, checkLimit, feedBoundary, pageOf, startStream } from '../feedCursor';
+import { type FeedCursor, type FeedStart, type StreamPage, checkLimit, feedBoundary, notBefore, pageOf, startStream } from '../feedCursor';
 import { loadUnit } from '../grid/unitLookup';
 import { type UnitRef, subtreeBounds } from '../grid/unitRecord';
 import { type TaskRecord, loadTaskRecords } from './taskRecord';
@@ -154,6 +154,7 @@ export async function readTaskFeed(uow: UnitOfWork, filter: TaskFeedFilter, star
 		where.push('e.at >= ?::timestamptz');
 		args.push(start.since);
 	}
+	notBefore(start, where, args);
 	const { rows } = await sql<Row>(uow,
 		`SELECT ${COLUMNS} FROM task_event e ${joins}
 		WHERE e.tx < ?::xid8 AND (e.tx, e.id) > (?::xid8, ?::bigint) AND ${where.join(' AND ')}
