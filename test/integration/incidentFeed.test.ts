@@ -80,6 +80,20 @@ async function event(inc: Fixture, kind: EventKind, toStatus?: IncidentStatus, a
 	return row.id;
 }
 
+/**
+ * A transaction left open on its own connection, holding a 'triaged' entry of the incident: the entry
+ * commits or vanishes when the test says so, and meanwhile holds every snapshot's xmin back.
+ */
+async function openTriage(incidentId: number): Promise<{ eventId: string; end: (how: 'COMMIT' | 'ROLLBACK') => Promise<void>; close: () => Promise<void> }> {
+	const c = new Client({ connectionString: db.url });
+	await c.connect();
+	await c.query('BEGIN');
+	const { rows: [row] } = await c.query<{ id: string }>(
+		`INSERT INTO grid.incident_event (incident_id, unit_id, kind, from_status, to_status)
+		SELECT id, unit_id, 'triaged', 'new', 'triaged' FROM grid.incident WHERE id = $1 RETURNING id::text AS id`, [incidentId]);
+	return { eventId: row.id, end: async (how) => { await c.query(how); }, close: () => c.end() };
+}
+
 /** Waits until these events' transactions lie below every snapshot's xmin (other test files may hold it back). */
 async function settled(eventIds: string[]): Promise<void> {
 	for (let i = 0; i < 200; i++) {
@@ -203,13 +217,9 @@ describe('the cursor', () => {
 		await settled([x.createdEventId, y.createdEventId]);
 		const p = await startedPoller({ topics: ['incident.statusChanged'] });
 
-		const slow = new Client({ connectionString: db.url });
-		await slow.connect();
+		const slow = await openTriage(x.id);
+		const first = { id: slow.eventId };
 		try {
-			await slow.query('BEGIN');
-			const { rows: [first] } = await slow.query<{ id: string }>(
-				`INSERT INTO grid.incident_event (incident_id, unit_id, kind, from_status, to_status)
-				SELECT id, unit_id, 'triaged', 'new', 'triaged' FROM grid.incident WHERE id = $1 RETURNING id::text AS id`, [x.id]);
 			const second = await event(y, 'triaged', 'triaged'); // autocommit: committed now, with a higher id
 			expect(BigInt(second)).toBeGreaterThan(BigInt(first.id));
 
@@ -217,11 +227,11 @@ describe('the cursor', () => {
 			// an id cursor would have delivered the second and then passed over the first for good
 			expect(p.of([x, y])).toEqual([]);
 
-			await slow.query('COMMIT');
+			await slow.end('COMMIT');
 			await p.pollUntil([first.id, second]);
 			expect(p.of([x, y]).map((e) => e.eventId)).toEqual([first.id, second]);
 		} finally {
-			await slow.end();
+			await slow.close();
 		}
 	});
 
@@ -229,19 +239,15 @@ describe('the cursor', () => {
 		const x = await incident({ unit: S1_B });
 		const y = await incident({ unit: S1_B }); // the long transaction's entry locks x against the others' FOR UPDATE
 		await settled([x.createdEventId, y.createdEventId]);
-		const long = new Client({ connectionString: db.url });
-		await long.connect();
+		// as a long report query would, the open transaction holds every snapshot's xmin back
+		const long = await openTriage(x.id);
+		const inLong = { id: long.eventId };
 		try {
-			// an open transaction with an id holds every snapshot's xmin back, as a long report query would
-			await long.query('BEGIN');
-			const { rows: [inLong] } = await long.query<{ id: string }>(
-				`INSERT INTO grid.incident_event (incident_id, unit_id, kind, from_status, to_status)
-				SELECT id, unit_id, 'triaged', 'new', 'triaged' FROM grid.incident WHERE id = $1 RETURNING id::text AS id`, [x.id]);
 			const already = await event(y, 'triaged', 'triaged'); // committed above the held-back xmin, before the start
 			const p = await startedPoller({ topics: ['incident.statusChanged'] });
 			expect(p.start?.before).toBeDefined();
 			const late = await event(y, 'assigned', 'assigned'); // committed after the start
-			await long.query('COMMIT'); // was running at the start: its event belongs after it
+			await long.end('COMMIT'); // was running at the start: its event belongs after it
 			await p.pollUntil([inLong.id, late]);
 			const got = p.of([x, y]).map((e) => e.eventId);
 			expect(got).not.toContain(already);
@@ -251,7 +257,7 @@ describe('the cursor', () => {
 			await p.pollUntil([after]);
 			expect(p.start?.before).toBeUndefined();
 		} finally {
-			await long.end();
+			await long.close();
 		}
 	});
 
@@ -259,15 +265,12 @@ describe('the cursor', () => {
 		const x = await incident({ unit: S1_B });
 		await settled([x.createdEventId]);
 		const p = await startedPoller({ topics: ['incident.statusChanged'] });
-		const c = new Client({ connectionString: db.url });
-		await c.connect();
+		const aborted = await openTriage(x.id);
 		try {
-			await c.query('BEGIN');
-			await c.query(`INSERT INTO grid.incident_event (incident_id, unit_id, kind, from_status, to_status) SELECT id, unit_id, 'triaged', 'new', 'triaged' FROM grid.incident WHERE id = $1`, [x.id]);
 			await p.poll();
-			await c.query('ROLLBACK');
+			await aborted.end('ROLLBACK');
 		} finally {
-			await c.end();
+			await aborted.close();
 		}
 		const later = await event(x, 'assigned', 'assigned');
 		await p.pollUntil([later]);
