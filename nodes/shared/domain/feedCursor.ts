@@ -142,11 +142,43 @@ export function nextStart(page: { cursor: FeedCursor; since?: string; before?: s
 	return start;
 }
 
-/** The condition that leaves out what the start snapshot saw, with its argument; none without one. */
-export function notBefore(start: FeedStart, where: string[], args: unknown[]): void {
-	if (!start.before) return;
-	where.push('NOT pg_visible_in_snapshot(e.tx, ?::pg_snapshot)');
-	args.push(start.before);
+/** A stream's filter: joins and conditions on its timeline table `e`, with their arguments in order. */
+export interface StreamQuery {
+	table: 'incident_event' | 'task_event';
+	columns: string;
+	joins: string;
+	where: string[];
+	args: unknown[];
+}
+
+/**
+ * One page of a stream's rows after start.cursor, from transactions that have all ended (below
+ * `boundary` when the caller took one for several streams), oldest first, up to `limit`; turn the
+ * rows into events and pass both to pageOf with the boundary returned.
+ */
+export async function readStream<R extends { tx: string; id: number | string }>(
+	uow: UnitOfWork, q: StreamQuery, start: FeedStart, limit: number, boundary?: string,
+): Promise<{ rows: R[]; boundary: string }> {
+	checkLimit(limit);
+	// Taken first: everything below it has ended before the next statement's snapshot, so it is visible there.
+	const xmin = boundary ?? await feedBoundary(uow);
+	const where = [...q.where];
+	const args = [...q.args];
+	if (start.since) {
+		where.push('e.at >= ?::timestamptz');
+		args.push(start.since);
+	}
+	if (start.before) {
+		where.push('NOT pg_visible_in_snapshot(e.tx, ?::pg_snapshot)');
+		args.push(start.before);
+	}
+	const { rows } = await sql<R>(uow,
+		`SELECT ${q.columns} FROM ${q.table} e ${q.joins}
+		WHERE e.tx < ?::xid8 AND (e.tx, e.id) > (?::xid8, ?::bigint) AND ${where.join(' AND ')}
+		ORDER BY e.tx, e.id
+		LIMIT ?`,
+		[xmin, start.cursor.tx, start.cursor.id, ...args, limit]);
+	return { rows, boundary: xmin };
 }
 
 /** The page size of a poll. */

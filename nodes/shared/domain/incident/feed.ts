@@ -1,7 +1,7 @@
 import { sql } from '../../db/sql';
 import { FieldError, describeValue } from '../../validation/errors';
 import type { UnitOfWork } from '../context';
-import { type FeedCursor, type FeedStart, type StreamPage, checkLimit, feedBoundary, notBefore, pageOf, startStream } from '../feedCursor';
+import { type FeedCursor, type FeedStart, type StreamPage, pageOf, readStream, startStream } from '../feedCursor';
 import { loadUnit } from '../grid/unitLookup';
 import { type UnitRef, subtreeBounds } from '../grid/unitRecord';
 import { appendEvents } from './events';
@@ -200,22 +200,8 @@ export type FeedPage = StreamPage<FeedEvent>;
  * the events the filter leaves out are passed over once and never read again.
  */
 export async function readFeed(uow: UnitOfWork, filter: FeedFilter, start: FeedStart, limit: number, boundary?: string): Promise<FeedPage> {
-	checkLimit(limit);
-	// Taken first: everything below it has ended before the next statement's snapshot, so it is visible there.
-	const xmin = boundary ?? await feedBoundary(uow);
-	const { joins, where, args } = await whereOf(uow, filter);
-	if (start.since) {
-		where.push('e.at >= ?::timestamptz');
-		args.push(start.since);
-	}
-	notBefore(start, where, args);
-	const { rows } = await sql<EventRow>(uow,
-		`SELECT ${EVENT_COLUMNS}
-		FROM incident_event e ${joins}
-		WHERE e.tx < ?::xid8 AND (e.tx, e.id) > (?::xid8, ?::bigint) AND ${where.join(' AND ')}
-		ORDER BY e.tx, e.id
-		LIMIT ?`,
-		[xmin, start.cursor.tx, start.cursor.id, ...args, limit]);
+	const q = await whereOf(uow, filter);
+	const { rows, boundary: xmin } = await readStream<EventRow>(uow, { table: 'incident_event', columns: EVENT_COLUMNS, ...q }, start, limit, boundary);
 	return pageOf(rows, await shape(uow, rows, filter.topics), start, xmin, limit);
 }
 

@@ -1,7 +1,7 @@
 import { sql } from '../../db/sql';
 import { FieldError, describeValue } from '../../validation/errors';
 import type { UnitOfWork } from '../context';
-import { type FeedCursor, type FeedStart, type StreamPage, checkLimit, feedBoundary, notBefore, pageOf, startStream } from '../feedCursor';
+import { type FeedCursor, type FeedStart, type StreamPage, pageOf, readStream, startStream } from '../feedCursor';
 import { loadUnit } from '../grid/unitLookup';
 import { type UnitRef, subtreeBounds } from '../grid/unitRecord';
 import { type TaskRecord, loadTaskRecords } from './taskRecord';
@@ -147,20 +147,8 @@ export async function startTaskFeed(uow: UnitOfWork, filter: TaskFeedFilter, sin
  * `boundary` when the caller took one for several streams), oldest first, up to `limit`.
  */
 export async function readTaskFeed(uow: UnitOfWork, filter: TaskFeedFilter, start: FeedStart, limit: number, boundary?: string): Promise<StreamPage<TaskFeedEvent>> {
-	checkLimit(limit);
-	const xmin = boundary ?? await feedBoundary(uow);
-	const { joins, where, args } = await whereOf(uow, filter);
-	if (start.since) {
-		where.push('e.at >= ?::timestamptz');
-		args.push(start.since);
-	}
-	notBefore(start, where, args);
-	const { rows } = await sql<Row>(uow,
-		`SELECT ${COLUMNS} FROM task_event e ${joins}
-		WHERE e.tx < ?::xid8 AND (e.tx, e.id) > (?::xid8, ?::bigint) AND ${where.join(' AND ')}
-		ORDER BY e.tx, e.id
-		LIMIT ?`,
-		[xmin, start.cursor.tx, start.cursor.id, ...args, limit]);
+	const q = await whereOf(uow, filter);
+	const { rows, boundary: xmin } = await readStream<Row>(uow, { table: 'task_event', columns: COLUMNS, ...q }, start, limit, boundary);
 	return pageOf(rows, await shape(uow, rows, filter.topics), start, xmin, limit);
 }
 
