@@ -12,11 +12,10 @@
 // second run issues the same per-task statements and creates nothing.
 // Server: GRID_BENCH_DATABASE_URL (admin URL; a scratch database is created and dropped), else an
 // embedded PostgreSQL started for the run. Output: a table, and bench/results/campaign.json.
-const fs = require('fs');
 const path = require('path');
 const { performance } = require('perf_hooks');
 const pg = require('pg');
-const { textTable, benchServer } = require('../lib/inProcess');
+const { textTable, benchServer, writeResult, runMain } = require('../lib/inProcess');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'campaign.json');
@@ -157,9 +156,7 @@ async function main() {
 			rows,
 			check,
 		};
-		fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
-		fs.writeFileSync(RESULT_FILE, `${JSON.stringify(result, null, '\t')}\n`);
-		console.log(`written to ${path.relative(ROOT, RESULT_FILE)}`);
+		writeResult(RESULT_FILE, result);
 	} finally {
 		await closeAllPools();
 		await db.drop();
@@ -167,7 +164,4 @@ async function main() {
 	}
 }
 
-main().then(() => process.exit(0), (error) => {
-	console.error(error);
-	process.exit(1);
-});
+runMain(main);

@@ -12,10 +12,9 @@
 // response per unit of work (batch of 1), as a webhook workflow that takes each response on its own does.
 // Server: GRID_BENCH_DATABASE_URL (admin URL; a scratch database is created and dropped), else an
 // embedded PostgreSQL started for the run. Output: a table, and bench/results/consultation-responses.json.
-const fs = require('fs');
 const path = require('path');
 const { performance } = require('perf_hooks');
-const { benchServer, textTable, numericArgs } = require('../lib/inProcess');
+const { benchServer, textTable, numericArgs, writeResult, runMain } = require('../lib/inProcess');
 const { prng } = require('../lib/district');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -190,9 +189,7 @@ async function main() {
 			note: 'the Notice node\'s Respond in the n8n harness, and respond() through withUnitOfWork with partial (Continue On Fail) in batches, vs the same workload one response per unit of work; tallies checked exactly against counts kept by the script',
 			runs: [viaNode, ours, ...(base ? [base] : [])],
 		};
-		fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
-		fs.writeFileSync(RESULT_FILE, `${JSON.stringify(result, null, '\t')}\n`);
-		console.log(`written to ${path.relative(ROOT, RESULT_FILE)}`);
+		writeResult(RESULT_FILE, result);
 	} finally {
 		await closeAllPools();
 		await require(path.join(ROOT, 'test', 'helpers', 'n8nHarness.ts')).getHarness().then((x) => x.closeGridPools()).catch(() => undefined);
@@ -201,7 +198,4 @@ async function main() {
 	}
 }
 
-main().then(() => process.exit(0), (error) => {
-	console.error(error);
-	process.exit(1);
-});
+runMain(main);

@@ -9,11 +9,10 @@
 // Each scenario ends with SQL counts of double assignments and volunteers past their maximum (both 0).
 // Server: GRID_BENCH_DATABASE_URL (admin URL; a scratch database is created and dropped), else an
 // embedded PostgreSQL started for the run. Output: a table, and bench/results/dispatch.json.
-const fs = require('fs');
 const path = require('path');
 const { performance } = require('perf_hooks');
 const pg = require('pg');
-const { textTable, benchServer } = require('../lib/inProcess');
+const { textTable, benchServer, writeResult, runMain } = require('../lib/inProcess');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'dispatch.json');
@@ -189,9 +188,7 @@ async function main() {
 			rows,
 			parallelVsOne: many.rate / one.rate,
 		};
-		fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
-		fs.writeFileSync(RESULT_FILE, `${JSON.stringify(result, null, '\t')}\n`);
-		console.log(`written to ${path.relative(ROOT, RESULT_FILE)}`);
+		writeResult(RESULT_FILE, result);
 		if (rows.some((r) => r.doubleAssignments || r.capViolations)) throw new Error('double assignments or volunteers past their maximum');
 	} finally {
 		await closeAllPools();
@@ -200,7 +197,4 @@ async function main() {
 	}
 }
 
-main().then(() => process.exit(0), (error) => {
-	console.error(error);
-	process.exit(1);
-});
+runMain(main);

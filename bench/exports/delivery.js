@@ -13,11 +13,10 @@
 // node with "retry on fail" does; the upstream can only store every request it processes.
 // Server: GRID_BENCH_DATABASE_URL (admin URL), else an embedded PostgreSQL. Output: a table, and
 // bench/results/delivery.json.
-const fs = require('fs');
 const path = require('path');
 const { createHash } = require('crypto');
 const axios = require('axios');
-const { ROOT, benchServer, numericArgs, textTable } = require('../lib/inProcess');
+const { ROOT, benchServer, numericArgs, textTable, writeResult } = require('../lib/inProcess');
 
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'delivery.json');
 const RETRY = { baseDelayMs: 20, maxDelayMs: 200, maxRetryAfterMs: 1_000 };
@@ -148,8 +147,7 @@ async function main() {
 		]));
 		console.log(`ours: ledger acknowledged ${ledger.acknowledged}/${a.periods}, ${ledger.attempts} attempts recorded (${oursFirst.requests} requests seen); run 1 ${JSON.stringify(result.ours.firstRun)}, re-run ${JSON.stringify(result.ours.secondRun)}`);
 		console.log(`ours: faults ${JSON.stringify(oursFirst.faults)}; keys offered again after a lost answer, stored once: ${oursFirst.keysSeenAgain}`);
-		fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
-		fs.writeFileSync(RESULT_FILE, `${JSON.stringify(result, null, 2)}\n`);
+		writeResult(RESULT_FILE, result);
 		const exact = oursBoth.stored === a.periods && oursBoth.duplicates === 0 && oursFirst.missing === 0 && ledger.acknowledged === a.periods && ledger.attempts === oursBoth.requests;
 		if (!exact) throw new Error(`expected exactly ${a.periods} deliveries and no duplicates; the upstream stored ${oursBoth.stored} (${oursBoth.duplicates} duplicates), the ledger acknowledged ${ledger.acknowledged}`);
 	} finally {

@@ -18,7 +18,7 @@ const path = require('path');
 const { fork } = require('child_process');
 const { randomBytes } = require('crypto');
 const pg = require('pg');
-const { benchServer, textTable, needDist: need, numericArgs, dbUrl, withClient } = require('../lib/inProcess');
+const { benchServer, textTable, needDist: need, numericArgs, dbUrl, withClient, writeResult } = require('../lib/inProcess');
 const { generateDistrict } = require('../lib/district');
 const { seedActivity } = require('../lib/activity');
 
@@ -170,11 +170,10 @@ async function main() {
 		]);
 		console.log(`units: ${sizes[0].buildings.toLocaleString('en-US')} and ${sizes[1].buildings.toLocaleString('en-US')} buildings x ${a.indicators} indicators, on ${server.label}`);
 		console.log(textTable(['format', 'document', `file size (${sizes[0].buildings} / ${sizes[1].buildings})`, 'peak RSS', 'peak heap', 'heap growth', `${sizes[1].buildings} units in a ${a.heapLimit} MB heap`], lines));
-		fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
-		fs.writeFileSync(RESULT_FILE, `${JSON.stringify({
+		writeResult(RESULT_FILE, {
 			benchmark: 'export-memory', measuredAt: new Date().toISOString(), server: server.label, indicators: a.indicators,
 			heapLimitMb: a.heapLimit, units: sizes.map((s) => s.buildings), results,
-		}, null, 2)}\n`);
+		});
 	} finally {
 		await closeAllPools();
 		for (const s of made) await withClient(server.admin, (c) => c.query(`DROP DATABASE IF EXISTS "${s.name}" WITH (FORCE)`)).catch(() => undefined);

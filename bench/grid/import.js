@@ -22,6 +22,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const pg = require('pg');
+const { writeResult } = require('../lib/inProcess');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'grid-import.json');
@@ -214,9 +215,7 @@ async function main() {
 		measurements: { grid, raw, pgnode },
 		...(breakdown ? { breakdown } : {}),
 	};
-	fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
-	fs.writeFileSync(RESULT_FILE, `${JSON.stringify(report, null, '\t')}\n`);
-	console.log(`\nwritten to ${path.relative(ROOT, RESULT_FILE)}`);
+	writeResult(RESULT_FILE, report);
 }
 
 main().catch((error) => {

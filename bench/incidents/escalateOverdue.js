@@ -19,7 +19,7 @@ const fs = require('fs');
 const path = require('path');
 const { randomBytes } = require('crypto');
 const pg = require('pg');
-const { benchServer, measure, median, textTable } = require('../lib/inProcess');
+const { benchServer, measure, median, textTable, writeResult, runMain } = require('../lib/inProcess');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist', 'nodes', 'shared');
@@ -308,9 +308,7 @@ async function main() {
 				ratio,
 			},
 		};
-		fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
-		fs.writeFileSync(RESULT_FILE, `${JSON.stringify(result, null, '\t')}\n`);
-		console.log(`written to ${path.relative(ROOT, RESULT_FILE)}`);
+		writeResult(RESULT_FILE, result);
 	} finally {
 		await lib.closeAllPools().catch(() => undefined);
 		await adminQuery(admin, `DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`).catch(() => undefined);
@@ -318,11 +316,6 @@ async function main() {
 	}
 }
 
-if (require.main === module) {
-	main().then(() => process.exit(0), (error) => {
-		console.error(error);
-		process.exit(1);
-	});
-}
+if (require.main === module) runMain(main);
 
 module.exports = { buildTemplate, dbUrl, adminQuery, lib, KEY, ACTOR };

@@ -9,10 +9,9 @@
 //   raw pg   raw `pg` inserting the same fields with unnest in one transaction
 // ratio = baseline time / our time (above 1: ours is faster). Each run uses fresh databases; the
 // ratio is the median of the per-run ratios. Server: GRID_BENCH_DATABASE_URL, else embedded PostgreSQL.
-const fs = require('fs');
 const path = require('path');
 const pg = require('pg');
-const { benchServer, measure, median } = require('../lib/inProcess');
+const { benchServer, measure, median, writeResult, runMain } = require('../lib/inProcess');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'incident-intake.json');
@@ -148,15 +147,10 @@ async function main() {
 			rows,
 			raw: { runs: runs.map((r) => ({ ours: r.ours.seconds, pgnode: r.pgnode.seconds, raw: r.raw.seconds })), ratioVsPostgresNode: median(vsNode), ratioVsRawPg: median(vsRaw) },
 		};
-		fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
-		fs.writeFileSync(RESULT_FILE, `${JSON.stringify(result, null, '\t')}\n`);
-		console.log(`written to ${path.relative(ROOT, RESULT_FILE)}`);
+		writeResult(RESULT_FILE, result);
 	} finally {
 		await server.stop();
 	}
 }
 
-main().then(() => process.exit(0), (error) => {
-	console.error(error);
-	process.exit(1);
-});
+runMain(main);

@@ -1,5 +1,6 @@
 // What the in-process benchmarks share: the server they measure on, timing with peak memory,
 // medians and quantiles, and a plain-text table.
+const fs = require('fs');
 const path = require('path');
 const { performance } = require('perf_hooks');
 
@@ -97,4 +98,19 @@ async function withClient(url, fn) {
 	}
 }
 
-module.exports = { ROOT, benchServer, measure, median, quantile, textTable, needDist, numericArgs, dbUrl, withClient };
+/** Writes a benchmark's result as the JSON the suite and the README table read, and says where. */
+function writeResult(file, result) {
+	fs.mkdirSync(path.dirname(file), { recursive: true });
+	fs.writeFileSync(file, `${JSON.stringify(result, null, '\t')}\n`);
+	console.log(`written to ${path.relative(ROOT, file)}`);
+}
+
+/** Runs a benchmark script's main and exits with its outcome (open pools would keep the process alive). */
+function runMain(main) {
+	main().then(() => process.exit(0), (error) => {
+		console.error(error);
+		process.exit(1);
+	});
+}
+
+module.exports = { ROOT, benchServer, measure, median, quantile, textTable, needDist, numericArgs, dbUrl, withClient, writeResult, runMain };

@@ -12,11 +12,10 @@
 // log written in one INSERT … SELECT FROM unnest), which must hold the whole registry at once.
 // Server: GRID_BENCH_DATABASE_URL (admin URL; a scratch database is created and dropped), else an
 // embedded PostgreSQL started for the run. Output: a table, and bench/results/notices.json.
-const fs = require('fs');
 const path = require('path');
 const { performance } = require('perf_hooks');
 const { randomBytes } = require('crypto');
-const { benchServer, measure, numericArgs, textTable, withClient } = require('../lib/inProcess');
+const { benchServer, measure, numericArgs, textTable, withClient, writeResult, runMain } = require('../lib/inProcess');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'notices.json');
@@ -116,9 +115,7 @@ async function main() {
 			rows.map((r) => [r.mode, r.prepared, r.notReachable, r.firstSeconds.toFixed(2), r.rerunPrepared, Number.isNaN(r.rerunSeconds) ? '-' : r.rerunSeconds.toFixed(2), r.peakRssMb.toFixed(0), r.overBaselineMb.toFixed(0), r.memoryVsUnpaged.toFixed(2)]))}\n`);
 		console.log(`baseline RSS before preparing: ${baseRss.toFixed(0)} MB`);
 		const result = { benchmark: 'notices-prepare', date: new Date().toISOString(), server: server.label, sizes: { ...a, residents: stats.residents }, baselineRssMb: baseRss, rows };
-		fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
-		fs.writeFileSync(RESULT_FILE, `${JSON.stringify(result, null, '\t')}\n`);
-		console.log(`written to ${path.relative(ROOT, RESULT_FILE)}`);
+		writeResult(RESULT_FILE, result);
 	} finally {
 		await closeAllPools();
 		await db.drop();
@@ -126,7 +123,4 @@ async function main() {
 	}
 }
 
-main().then(() => process.exit(0), (error) => {
-	console.error(error);
-	process.exit(1);
-});
+runMain(main);

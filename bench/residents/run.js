@@ -12,11 +12,10 @@
 //                 vs the naive one-query-per-person (document, then phone, then last 4 + name)
 // Server: GRID_BENCH_DATABASE_URL (admin URL; scratch databases are created and dropped), else an
 // embedded PostgreSQL started for the run. Output: a table, and bench/results/residents.json.
-const fs = require('fs');
 const path = require('path');
 const { performance } = require('perf_hooks');
 const pg = require('pg');
-const { benchServer, measure, quantile } = require('../lib/inProcess');
+const { benchServer, measure, quantile, writeResult, runMain } = require('../lib/inProcess');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULT_FILE = path.join(ROOT, 'bench', 'results', 'residents.json');
@@ -284,15 +283,10 @@ async function main() {
 				setup: { registrySeconds: r.registrySeconds, exposureSeconds: r.exposureSeconds },
 			},
 		};
-		fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
-		fs.writeFileSync(RESULT_FILE, `${JSON.stringify(result, null, '\t')}\n`);
-		console.log(`written to ${path.relative(ROOT, RESULT_FILE)}`);
+		writeResult(RESULT_FILE, result);
 	} finally {
 		await server.stop();
 	}
 }
 
-main().then(() => process.exit(0), (error) => {
-	console.error(error);
-	process.exit(1);
-});
+runMain(main);

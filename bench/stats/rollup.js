@@ -12,11 +12,10 @@
 // Both run in the same process on the same data; the naive figures are checked against ours, so the
 // comparison is of equal work. Server: GRID_BENCH_DATABASE_URL (admin URL; a scratch database is
 // created and dropped), else an embedded PostgreSQL. Output: a table, and bench/results/rollup.json.
-const fs = require('fs');
 const path = require('path');
 const { randomBytes } = require('crypto');
 const pg = require('pg');
-const { benchServer, measure, median, textTable, needDist: need, numericArgs, dbUrl, withClient } = require('../lib/inProcess');
+const { benchServer, measure, median, textTable, needDist: need, numericArgs, dbUrl, withClient, writeResult } = require('../lib/inProcess');
 const { generateDistrict } = require('../lib/district');
 const { seedActivity, CATEGORIES, RISKS, TASK_KINDS } = require('../lib/activity');
 
@@ -162,8 +161,7 @@ async function main() {
 		}];
 		console.log(textTable(['workload', 'ours', 'naive baseline', 'naive / ours', 'peak RSS'], rows.map((r) => [r.workload, r.ours, r.baseline, r.ratio, r.peakRss])));
 		console.log(`figures compared with the naive baseline: ${compared.toLocaleString('en-US')}, all equal`);
-		fs.mkdirSync(path.dirname(RESULT_FILE), { recursive: true });
-		fs.writeFileSync(RESULT_FILE, `${JSON.stringify({
+		writeResult(RESULT_FILE, {
 			benchmark: 'rollup',
 			measuredAt: new Date().toISOString(),
 			server: server.label,
@@ -172,7 +170,7 @@ async function main() {
 			naive: { seconds: naive.seconds, queries, indicators: indicators.length, peakRssMb: naive.peakRssMb },
 			ratio: naive.seconds / ourSeconds,
 			figuresCompared: compared,
-		}, null, 2)}\n`);
+		});
 	} finally {
 		await lib.closeAllPools();
 		await withClient(server.admin, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).catch(() => undefined);

@@ -29,6 +29,7 @@ import {
 	type ICredentialDataDecryptedObject,
 	type IDataObject,
 	type INode,
+	type INodeParameters,
 	type INodeExecutionData,
 	type IPairedItemData,
 	type IPinData,
@@ -166,7 +167,8 @@ export class N8nHarness {
 		await this.distModule<{ closeAllPools: () => Promise<void> }>('nodes/shared/db/pool').closeAllPools();
 	}
 
-	private prepareNodes(workflow: WorkflowJson, credentials: CredentialsByType): INode[] {
+	/** The workflow's nodes as n8n stores them: ids, positions, type versions and credential references filled in. */
+	prepareNodes(workflow: WorkflowJson, credentials: CredentialsByType): INode[] {
 		return workflow.nodes.map((raw, k) => {
 			const node = structuredClone(raw) as INode;
 			node.id ??= randomUUID();
@@ -189,6 +191,32 @@ export class N8nHarness {
 			}
 			return node;
 		});
+	}
+
+	/** What n8n hands a running workflow besides the workflow itself: credentials, hooks and base URLs. */
+	additionalData(credentials: CredentialsByType, hooks: ExecutionLifecycleHooks, executionId?: string): IWorkflowExecuteAdditionalData {
+		return {
+			credentialsHelper: new HarnessCredentialsHelper(credentials, this.nodeTypes),
+			hooks,
+			executionId,
+			currentNodeExecutionIndex: 0,
+			restApiUrl: 'http://localhost:5678/rest',
+			instanceBaseUrl: 'http://localhost:5678/',
+			formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
+			webhookBaseUrl: 'http://localhost:5678/webhook',
+			webhookWaitingBaseUrl: 'http://localhost:5678/webhook-waiting',
+			webhookTestBaseUrl: 'http://localhost:5678/webhook-test',
+			variables: {},
+			userId: 'harness-user',
+			executeWorkflow: async () => {
+				throw new Error('The harness does not run sub-workflows');
+			},
+			getRunExecutionData: async () => undefined,
+			logAiEvent: () => undefined,
+			startRunnerTask: async () => {
+				throw new Error('The harness has no task runner; the Code node runs in its in-process sandbox');
+			},
+		} as unknown as IWorkflowExecuteAdditionalData;
 	}
 
 	/** Runs the workflow to the end and returns what every node put out. Never throws for node errors. */
@@ -228,28 +256,7 @@ export class N8nHarness {
 			settings: wf.settings,
 		};
 		const hooks = new ExecutionLifecycleHooks(mode, executionId, workflowData);
-		const additionalData = {
-			credentialsHelper: new HarnessCredentialsHelper(credentials, this.nodeTypes),
-			hooks,
-			executionId,
-			currentNodeExecutionIndex: 0,
-			restApiUrl: 'http://localhost:5678/rest',
-			instanceBaseUrl: 'http://localhost:5678/',
-			formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
-			webhookBaseUrl: 'http://localhost:5678/webhook',
-			webhookWaitingBaseUrl: 'http://localhost:5678/webhook-waiting',
-			webhookTestBaseUrl: 'http://localhost:5678/webhook-test',
-			variables: {},
-			userId: 'harness-user',
-			executeWorkflow: async () => {
-				throw new Error('The harness does not run sub-workflows');
-			},
-			getRunExecutionData: async () => undefined,
-			logAiEvent: () => undefined,
-			startRunnerTask: async () => {
-				throw new Error('The harness has no task runner; the Code node runs in its in-process sandbox');
-			},
-		} as unknown as IWorkflowExecuteAdditionalData;
+		const additionalData = this.additionalData(credentials, hooks, executionId);
 
 		const capture: ExecutionCapture = { thrown: new Map() };
 		const run = await executionCapture.run(capture, () =>
@@ -311,6 +318,17 @@ export async function runWorkflow(workflow: WorkflowJson, options?: RunOptions):
 }
 
 /** Reads workflow JSON as exported from the n8n editor (or written by hand) from a file. */
+/** A manual trigger feeding one node of `type` called `name`: the shape most node tests run. */
+export function singleNodeWorkflow(type: string, name: string, parameters: INodeParameters, settings: Partial<WorkflowNodeJson> = {}): WorkflowJson {
+	return {
+		nodes: [
+			{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} },
+			{ name, type, typeVersion: 1, parameters, ...settings },
+		],
+		connections: { Start: { main: [[{ node: name, type: 'main', index: 0 }]] } },
+	};
+}
+
 export function loadWorkflowFile(file: string): WorkflowJson {
 	const workflow = JSON.parse(readFileSync(file, 'utf8')) as WorkflowJson;
 	if (!Array.isArray(workflow.nodes) || typeof workflow.connections !== 'object') {

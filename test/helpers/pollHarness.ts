@@ -25,12 +25,11 @@ import {
 	type INodeExecutionData,
 	type IRun,
 	type IWorkflowBase,
-	type IWorkflowExecuteAdditionalData,
 	type WorkflowActivateMode,
 	Workflow,
 	createRunExecutionData,
 } from 'n8n-workflow';
-import { type CredentialsByType, HarnessCredentialsHelper } from './harness/credentialsHelper';
+import type { CredentialsByType } from './harness/credentialsHelper';
 import type { N8nHarness, WorkflowJson } from './n8nHarness';
 
 type Tick = () => Promise<void> | void;
@@ -101,55 +100,13 @@ export interface ActivateOptions {
 	workflowId?: string;
 }
 
-function prepareNodes(harness: N8nHarness, workflow: WorkflowJson, credentials: CredentialsByType): INode[] {
-	return workflow.nodes.map((raw, k) => {
-		const node = structuredClone(raw) as INode;
-		node.id ??= randomUUID();
-		node.position ??= [k * 220, 0];
-		node.parameters ??= {};
-		if (node.typeVersion === undefined) {
-			const type = harness.nodeTypes.getByName(node.type);
-			node.typeVersion = 'nodeVersions' in type ? type.currentVersion : Math.max(...[type.description.version].flat());
-		}
-		const declared = harness.nodeTypes.getByNameAndVersion(node.type, node.typeVersion).description.credentials ?? [];
-		for (const { name } of declared) {
-			if (credentials[name] && !node.credentials?.[name]) {
-				node.credentials = { ...(node.credentials ?? {}), [name]: { id: `harness-${name}`, name: `Harness ${name}` } };
-			}
-		}
-		return node;
-	});
-}
-
-function additionalDataFor(harness: N8nHarness, credentials: CredentialsByType, hooks: ExecutionLifecycleHooks, executionId?: string) {
-	return {
-		credentialsHelper: new HarnessCredentialsHelper(credentials, harness.nodeTypes),
-		hooks,
-		executionId,
-		currentNodeExecutionIndex: 0,
-		restApiUrl: 'http://localhost:5678/rest',
-		instanceBaseUrl: 'http://localhost:5678/',
-		formWaitingBaseUrl: 'http://localhost:5678/form-waiting',
-		webhookBaseUrl: 'http://localhost:5678/webhook',
-		webhookWaitingBaseUrl: 'http://localhost:5678/webhook-waiting',
-		webhookTestBaseUrl: 'http://localhost:5678/webhook-test',
-		variables: {},
-		userId: 'harness-user',
-		executeWorkflow: async () => {
-			throw new Error('The harness does not run sub-workflows');
-		},
-		getRunExecutionData: async () => undefined,
-		logAiEvent: () => undefined,
-	} as unknown as IWorkflowExecuteAdditionalData;
-}
-
 let executionCounter = 0;
 
 /** Activates a workflow whose start is a polling trigger, as n8n does when the workflow is switched on. */
 export async function activatePolling(harness: N8nHarness, json: WorkflowJson, options: ActivateOptions): Promise<ActivePolling> {
 	const { credentials } = options;
 	const workflowId = options.workflowId ?? json.id ?? `poll-${randomUUID()}`;
-	const nodes = prepareNodes(harness, json, credentials);
+	const nodes = harness.prepareNodes(json, credentials);
 	const workflowData: IWorkflowBase = {
 		id: workflowId,
 		name: json.name ?? 'Polling workflow',
@@ -219,7 +176,7 @@ export async function activatePolling(harness: N8nHarness, json: WorkflowJson, o
 		const runData = createRunExecutionData({
 			executionData: { nodeExecutionStack: [{ node: runWorkflow.getNode(node.name)!, data: { main: data }, source: null }] },
 		});
-		const run = await new WorkflowExecute(additionalDataFor(harness, credentials, hooks, executionId), 'trigger', runData)
+		const run = await new WorkflowExecute(harness.additionalData(credentials, hooks, executionId), 'trigger', runData)
 			.processRunExecutionData(runWorkflow);
 		const runs = run.data.resultData.runData ?? {};
 		state.executions.push({
@@ -231,7 +188,7 @@ export async function activatePolling(harness: N8nHarness, json: WorkflowJson, o
 	};
 
 	const activationHooks = new ExecutionLifecycleHooks('trigger', `activation-${workflowId}`, workflowData);
-	const additionalData = additionalDataFor(harness, credentials, activationHooks);
+	const additionalData = harness.additionalData(credentials, activationHooks);
 	const manager = activeWorkflows(harness);
 	await manager.add(
 		workflowId,

@@ -8,7 +8,7 @@
  */
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import type { TestDatabase } from './db';
-import { type CredentialsByType, type N8nHarness, type OutputItem, type WorkflowJson, gridCredentials } from './n8nHarness';
+import { type CredentialsByType, type N8nHarness, type OutputItem, type WorkflowJson, gridCredentials, singleNodeWorkflow } from './n8nHarness';
 import { idFor } from './people';
 import { seedSmallDistrict } from './uow';
 
@@ -26,15 +26,7 @@ export const NODE = {
 export const rl = (value: string | number, mode = 'code') => ({ __rl: true, mode, value });
 
 /** Start → one node of the package with these parameters. */
-export function single(type: string, parameters: INodeParameters, settings: IDataObject = {}): WorkflowJson {
-	return {
-		nodes: [
-			{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} },
-			{ name: 'Node', type, typeVersion: 1, parameters, ...settings },
-		],
-		connections: { Start: { main: [[{ node: 'Node', type: 'main', index: 0 }]] } },
-	};
-}
+export const single = (type: string, parameters: INodeParameters, settings: IDataObject = {}): WorkflowJson => singleNodeWorkflow(type, 'Node', parameters, settings);
 
 export async function runNode(
 	harness: N8nHarness, credentials: CredentialsByType, type: string, parameters: INodeParameters, items: IDataObject[] = [{}],

@@ -9,7 +9,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { type TestDatabase, createTestDatabase } from '../helpers/db';
 import {
 	type CredentialsByType, type N8nHarness, type OutputItem, type WorkflowJson, type WorkflowNodeJson, type WorkflowRunResult,
-	getHarness, gridCredentials,
+	getHarness, singleNodeWorkflow, gridCredentials,
 } from '../helpers/n8nHarness';
 import { smallDistrict } from '../helpers/uow';
 
@@ -22,15 +22,7 @@ let db: TestDatabase;
 let harness: N8nHarness;
 let credentials: CredentialsByType;
 
-function single(name: string, parameters: INodeParameters, settings: Partial<WorkflowNodeJson> = {}): WorkflowJson {
-	return {
-		nodes: [
-			{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} },
-			{ name, type: INCIDENT, typeVersion: 1, parameters, ...settings },
-		],
-		connections: { Start: { main: [[{ node: name, type: 'main', index: 0 }]] } },
-	};
-}
+const single = (name: string, parameters: INodeParameters, settings: Partial<WorkflowNodeJson> = {}): WorkflowJson => singleNodeWorkflow(INCIDENT, name, parameters, settings);
 
 const runWf = (workflow: WorkflowJson, inputItems: IDataObject[] = [{}]): Promise<WorkflowRunResult> =>
 	harness.runWorkflow(workflow, { credentials, inputItems });

@@ -10,7 +10,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { type TestDatabase, createTestDatabase } from '../helpers/db';
 import {
 	type CredentialsByType, type N8nHarness, type OutputItem, type WorkflowJson, type WorkflowNodeJson, type WorkflowRunResult,
-	getHarness, gridCredentials,
+	getHarness, singleNodeWorkflow, gridCredentials,
 } from '../helpers/n8nHarness';
 import { idFor, mobile } from '../helpers/people';
 import { smallDistrict } from '../helpers/uow';
@@ -30,15 +30,7 @@ const fixture = (name: string): WorkflowJson =>
 	JSON.parse(readFileSync(path.join(__dirname, 'fixtures', `resident-${name}.workflow.json`), 'utf8')) as WorkflowJson;
 
 /** Start → one Resident node with these parameters (and node settings such as onError). */
-function single(name: string, parameters: INodeParameters, settings: Partial<WorkflowNodeJson> = {}): WorkflowJson {
-	return {
-		nodes: [
-			{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} },
-			{ name, type: RESIDENT, typeVersion: 1, parameters, ...settings },
-		],
-		connections: { Start: { main: [[{ node: name, type: 'main', index: 0 }]] } },
-	};
-}
+const single = (name: string, parameters: INodeParameters, settings: Partial<WorkflowNodeJson> = {}): WorkflowJson => singleNodeWorkflow(RESIDENT, name, parameters, settings);
 
 /** The same workflow with Continue On Fail (Settings → On Error → Continue) on one node. */
 function continueOnFail(workflow: WorkflowJson, node: string): WorkflowJson {

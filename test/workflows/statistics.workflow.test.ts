@@ -12,7 +12,7 @@ import { rollup } from '../../nodes/shared/domain/stats/rollup';
 import { type TestDatabase, createTestDatabase } from '../helpers/db';
 import {
 	type CredentialsByType, type N8nHarness, type OutputItem, type WorkflowJson, type WorkflowNodeJson, type WorkflowRunResult,
-	getHarness, gridCredentials,
+	getHarness, singleNodeWorkflow, gridCredentials,
 } from '../helpers/n8nHarness';
 import { FlakyUpstream } from '../helpers/flakyUpstream';
 import { run, seedSmallDistrict } from '../helpers/uow';
@@ -27,15 +27,7 @@ let harness: N8nHarness;
 let credentials: CredentialsByType;
 let upstream: FlakyUpstream;
 
-function single(parameters: INodeParameters, settings: Partial<WorkflowNodeJson> = {}): WorkflowJson {
-	return {
-		nodes: [
-			{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} },
-			{ name: 'Stats', type: STATISTICS, typeVersion: 1, parameters, ...settings },
-		],
-		connections: { Start: { main: [[{ node: 'Stats', type: 'main', index: 0 }]] } },
-	};
-}
+const single = (parameters: INodeParameters, settings: Partial<WorkflowNodeJson> = {}): WorkflowJson => singleNodeWorkflow(STATISTICS, 'Stats', parameters, settings);
 
 const runWf = (workflow: WorkflowJson, inputItems: IDataObject[] = [{}], creds = credentials): Promise<WorkflowRunResult> =>
 	harness.runWorkflow(workflow, { credentials: creds, inputItems });

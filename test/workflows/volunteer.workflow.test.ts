@@ -7,7 +7,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { type TestDatabase, createTestDatabase } from '../helpers/db';
 import {
 	type CredentialsByType, type N8nHarness, type OutputItem, type WorkflowJson, type WorkflowNodeJson, type WorkflowRunResult,
-	getHarness, gridCredentials,
+	getHarness, singleNodeWorkflow, gridCredentials,
 } from '../helpers/n8nHarness';
 import { mobile } from '../helpers/people';
 import { closeAllPools } from '../../nodes/shared/db/pool';
@@ -21,15 +21,7 @@ let db: TestDatabase;
 let harness: N8nHarness;
 let credentials: CredentialsByType;
 
-function single(name: string, parameters: INodeParameters, settings: Partial<WorkflowNodeJson> = {}): WorkflowJson {
-	return {
-		nodes: [
-			{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} },
-			{ name, type: VOLUNTEER, typeVersion: 1, parameters, ...settings },
-		],
-		connections: { Start: { main: [[{ node: name, type: 'main', index: 0 }]] } },
-	};
-}
+const single = (name: string, parameters: INodeParameters, settings: Partial<WorkflowNodeJson> = {}): WorkflowJson => singleNodeWorkflow(VOLUNTEER, name, parameters, settings);
 
 const runWf = (workflow: WorkflowJson, inputItems: IDataObject[] = [{}]): Promise<WorkflowRunResult> => harness.runWorkflow(workflow, { credentials, inputItems });
 
