@@ -1,9 +1,23 @@
 /**
- * Admin-side tools for fault tests: queries on a fresh connection (a restarted server has ended every
- * old one), a table lock that parks the application's transaction at a known statement, and
- * pg_stat_activity sampling.
+ * Tools for fault tests: the keyed intake workflow they load, and admin-side queries on a fresh
+ * connection (a restarted server has ended every old one), a table lock that parks the application's
+ * transaction at a known statement, and pg_stat_activity sampling.
  */
 import { Client } from 'pg';
+import { type WorkflowJson, type WorkflowNodeJson, singleNodeWorkflow } from './n8nHarness';
+
+/**
+ * Intake of items { key, text, unit } with the key as idempotency key and dedupe off, so that a rerun
+ * of the same items must leave exactly one incident each.
+ */
+export function keyedIntakeWorkflow(source: string, settings: Partial<WorkflowNodeJson> = {}): WorkflowJson {
+	return singleNodeWorkflow('n8n-nodes-grid-governance.incident', 'Intake', {
+		resource: 'incident', operation: 'create', idempotencyKey: '={{ $json.key }}', source,
+		category: 'sanitation', description: '={{ $json.text }}', locationBy: 'unit',
+		unit: { __rl: true, mode: 'code', value: '={{ $json.unit }}' },
+		options: { dedupeWindowHours: 0 },
+	}, settings);
+}
 
 /** A connected client whose unexpected termination (the fault itself) is not an unhandled 'error' event. */
 export async function adminClient(url: string): Promise<Client> {

@@ -15,7 +15,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { configFromUrl } from '../../nodes/shared/db/config';
 import { closeAllPools } from '../../nodes/shared/db/pool';
 import { TEST_KEY } from '../helpers/db';
-import { holdTableLock, sqlOnce } from '../helpers/faultPg';
+import { holdTableLock, keyedIntakeWorkflow, sqlOnce } from '../helpers/faultPg';
 import { OwnPostgres } from '../helpers/faultServer';
 import { type N8nHarness, type WorkflowJson, type WorkflowNodeJson, getHarness, gridCredentials } from '../helpers/n8nHarness';
 import { seedSmallDistrict } from '../helpers/uow';
@@ -30,24 +30,7 @@ const CONNECTION_PROBLEM = /PostgreSQL at 127\.0\.0\.1:\d+.*(not committed|conne
 let server: OwnPostgres;
 let harness: N8nHarness;
 
-function intake(retry: Partial<WorkflowNodeJson> = {}): WorkflowJson {
-	return {
-		nodes: [
-			{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} },
-			{
-				name: 'Intake', type: 'n8n-nodes-grid-governance.incident', typeVersion: 1,
-				parameters: {
-					resource: 'incident', operation: 'create', idempotencyKey: '={{ $json.key }}', source: 'hotline',
-					category: 'sanitation', description: '={{ $json.text }}', locationBy: 'unit',
-					unit: { __rl: true, mode: 'code', value: '={{ $json.unit }}' },
-					options: { dedupeWindowHours: 0 },
-				},
-				...retry,
-			},
-		],
-		connections: { Start: { main: [[{ node: 'Intake', type: 'main', index: 0 }]] } },
-	};
-}
+const intake = (retry: Partial<WorkflowNodeJson> = {}): WorkflowJson => keyedIntakeWorkflow('hotline', retry);
 
 const batches: IDataObject[][] = Array.from({ length: BATCHES }, (_, b) =>
 	Array.from({ length: BATCH }, (_, i) => {

@@ -9,7 +9,7 @@
 import type { IDataObject } from 'n8n-workflow';
 import { APPLICATION_NAME, closeAllPools } from '../../nodes/shared/db/pool';
 import { type TestDatabase, createTestDatabase } from '../helpers/db';
-import { sampleActivity } from '../helpers/faultPg';
+import { keyedIntakeWorkflow, sampleActivity } from '../helpers/faultPg';
 import { type CredentialsByType, type N8nHarness, type WorkflowJson, type WorkflowRunResult, getHarness, gridCredentials } from '../helpers/n8nHarness';
 import { seedSmallDistrict } from '../helpers/uow';
 
@@ -22,21 +22,7 @@ let db: TestDatabase;
 let harness: N8nHarness;
 let credentials: CredentialsByType;
 
-const intake: WorkflowJson = {
-	nodes: [
-		{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, parameters: {} },
-		{
-			name: 'Intake', type: 'n8n-nodes-grid-governance.incident', typeVersion: 1,
-			parameters: {
-				resource: 'incident', operation: 'create', idempotencyKey: '={{ $json.key }}', source: 'resident',
-				category: 'sanitation', description: '={{ $json.text }}', locationBy: 'unit',
-				unit: { __rl: true, mode: 'code', value: '={{ $json.unit }}' },
-				options: { dedupeWindowHours: 0 },
-			},
-		},
-	],
-	connections: { Start: { main: [[{ node: 'Intake', type: 'main', index: 0 }]] } },
-};
+const intake: WorkflowJson = keyedIntakeWorkflow('resident');
 
 const itemsOf = (e: number): IDataObject[] => Array.from({ length: ITEMS }, (_, i) => ({
 	key: `pressure-${e}-${i}`, text: `压力测试 执行${e} 第${i}条`, unit: BUILDINGS[(e + i) % BUILDINGS.length],
