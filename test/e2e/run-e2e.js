@@ -17,7 +17,7 @@ const lib = require('../../scripts/lib/n8n');
 const { startEmbeddedPostgres, freePort } = require('../../scripts/lib/embeddedPostgres');
 
 const { runTemplateSuites, TIMEOUT_MS: TEMPLATES_TIMEOUT_MS } = require('./templates-e2e');
-const { checkers } = require('./lib/report');
+const { createReport } = require('./lib/report');
 
 const FIXTURES = path.join(__dirname, 'fixtures');
 const OVERALL_TIMEOUT_MS = 10 * 60_000 + TEMPLATES_TIMEOUT_MS;
@@ -25,10 +25,8 @@ const OVERALL_TIMEOUT_MS = 10 * 60_000 + TEMPLATES_TIMEOUT_MS;
 const shared = { adminUrl: null };
 const CREDENTIAL_ID = 'gridE2eCred00001';
 
-const results = [];
-const log = (line = '') => process.stdout.write(`${line}\n`);
-
-const { check, step } = checkers(results, log);
+const report = createReport({ title: 'End-to-end check with n8n', timeoutMs: OVERALL_TIMEOUT_MS });
+const { check, step, log } = report;
 
 function readFixture(file) {
 	return JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
@@ -57,54 +55,15 @@ function outputItems(execution, nodeName) {
 	return run.data?.main?.[0] ?? [];
 }
 
-async function main() {
-	const started = Date.now();
-	const cleanups = [];
-	const watchdog = setTimeout(() => {
-		log(`\nThe end-to-end check did not finish within ${OVERALL_TIMEOUT_MS / 60_000} minutes`);
-		results.push({ name: 'finishes in time', ok: false });
-		void finish(cleanups, started).then(() => process.exit(1));
-	}, OVERALL_TIMEOUT_MS);
-	const onSignal = (signal) => {
-		log(`\nInterrupted (${signal}); cleaning up`);
-		results.push({ name: 'not interrupted', ok: false });
-		void finish(cleanups, started).then(() => process.exit(130));
-	};
-	process.once('SIGINT', onSignal);
-	process.once('SIGTERM', onSignal);
-	try {
-		try {
-			await run(cleanups);
-		} catch (error) {
-			if (!error.reported) {
-				results.push({ name: 'run', ok: false });
-				log(`  FAIL  ${error.stack || error.message}`);
-			}
-		}
-		// the shipped templates in real n8n, regular and queue mode (templates-e2e.js)
-		if (shared.adminUrl) await runTemplateSuites({ check, step, log, cleanups, results }, shared.adminUrl);
-	} finally {
-		clearTimeout(watchdog);
-	}
-	await finish(cleanups, started);
-}
-
-let finished = false;
-async function finish(cleanups, started) {
-	if (finished) return;
-	finished = true;
-	for (const fn of cleanups.reverse()) {
-		try {
-			await fn();
-		} catch (error) {
-			log(`  (cleanup: ${error.message})`);
-		}
-	}
-	const passed = results.filter((r) => r.ok).length;
-	const failed = results.length - passed;
-	log(`\nEnd-to-end check with n8n finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-	log(`${passed} passed, ${failed} failed`);
-	process.exitCode = failed || !passed ? 1 : 0;
+function main() {
+	// the nodes in fixture workflows, then the shipped templates, regular and queue mode (templates-e2e.js),
+	// on the PostgreSQL server the first part started
+	return report.run(
+		(ctx) => run(ctx.cleanups),
+		async (ctx) => {
+			if (shared.adminUrl) await runTemplateSuites(ctx, shared.adminUrl);
+		},
+	);
 }
 
 async function run(cleanups) {

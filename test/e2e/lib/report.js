@@ -60,8 +60,11 @@ function createReport({ title, timeoutMs }) {
 		process.exitCode = failed || !passed ? 1 : 0;
 	}
 
-	/** Runs body(ctx) with a watchdog and signal handling, then finish(). */
-	async function run(body) {
+	/**
+	 * Runs each body(ctx) in turn under one watchdog and signal handling, then finish(). A body that
+	 * fails counts as a failed check and the next one still runs (its own checks say what it needs).
+	 */
+	async function run(...bodies) {
 		const watchdog = setTimeout(() => {
 			log(`\n${title} did not finish within ${timeoutMs / 60_000} minutes`);
 			results.push({ name: 'finishes in time', ok: false });
@@ -75,11 +78,15 @@ function createReport({ title, timeoutMs }) {
 		process.once('SIGINT', onSignal);
 		process.once('SIGTERM', onSignal);
 		try {
-			await body({ check, step, log, cleanups, results });
-		} catch (error) {
-			if (!error.reported) {
-				results.push({ name: 'run', ok: false });
-				log(`  FAIL  ${error.stack || error.message}`);
+			for (const body of bodies) {
+				try {
+					await body({ check, step, log, cleanups, results });
+				} catch (error) {
+					if (!error.reported) {
+						results.push({ name: 'run', ok: false });
+						log(`  FAIL  ${error.stack || error.message}`);
+					}
+				}
 			}
 		} finally {
 			clearTimeout(watchdog);
