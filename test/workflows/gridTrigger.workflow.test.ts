@@ -5,6 +5,7 @@
  * manual test runs through WorkflowExecute. Real PostgreSQL; incidents come from a small SQL fixture.
  */
 import path from 'path';
+import { Client } from 'pg';
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 import { closeAllPools } from '../../nodes/shared/db/pool';
 import { type TestDatabase, createTestDatabase } from '../helpers/db';
@@ -332,5 +333,41 @@ describe('task events', () => {
 		const state = restarted.saved[`node:${TRIGGER}`] as IDataObject;
 		expect(state.taskCursor).toBeDefined();
 		expect(BigInt((state.cursor as IDataObject).tx as string)).toBeGreaterThan(BigInt(cursor.tx as string));
+	});
+});
+
+describe('activated while a long transaction runs elsewhere', () => {
+	it('leaves out what committed before the activation and delivers what that transaction commits later, also after a restart', async () => {
+		const target = await incident(S1_B, 'high');
+		await settled([target.eventId]);
+		// a long report or import elsewhere: its open transaction holds every snapshot's xmin back
+		const long = new Client({ connectionString: db.url });
+		await long.connect();
+		try {
+			await long.query('BEGIN');
+			const { rows: [pending] } = await long.query<{ id: string }>(
+				`INSERT INTO grid.incident_event (incident_id, unit_id, kind, note) SELECT id, unit_id, 'escalated', '上报街道' FROM grid.incident WHERE id = $1 RETURNING id::text AS id`,
+				[target.id]);
+			const already = await incident(S1_B, 'critical'); // committed, but above the held-back xmin
+
+			const wf = await activate(fixture);
+			expect(wf.errors).toEqual([]);
+			expect(wf.executions).toEqual([]);
+			await wf.deactivate();
+			// n8n stores static data on deactivation: the start snapshot goes with the cursor
+			const state = wf.saved[`node:${TRIGGER}`] as IDataObject;
+			expect(state.before).toEqual(expect.stringMatching(/^\d+:\d+:/));
+
+			const restarted = await activate(fixture, { staticData: wf.saved, activation: 'init', workflowId: wf.workflow.id! });
+			await long.query('COMMIT');
+			const fresh = await incident(S1_B2, 'critical');
+			await tickUntil(restarted, () => [pending.id, fresh.eventId].every((id) => ids(notified(restarted)).includes(id)));
+			await restarted.tick();
+			expect(ids(notified(restarted))).not.toContain(already.eventId);
+			expect(ids(notified(restarted)).filter((id) => [pending.id, fresh.eventId].includes(id)).sort()).toEqual([pending.id, fresh.eventId].sort());
+			await restarted.deactivate();
+		} finally {
+			await long.end();
+		}
 	});
 });
