@@ -5,7 +5,7 @@
  * FieldError naming the field — nothing else may escape.
  */
 import fc from 'fast-check';
-import { FieldError } from '../../nodes/shared/validation/errors';
+import { FieldError, describeValue } from '../../nodes/shared/validation/errors';
 import { gridCode, parseSegmentWidths, type SegmentWidths } from '../../nodes/shared/validation/gridCode';
 import { document, idNumber } from '../../nodes/shared/validation/idNumber';
 import { phone } from '../../nodes/shared/validation/phone';
@@ -434,6 +434,22 @@ describe('windows and periods', () => {
 			const m = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(value.trim()) : null;
 			const [y, mo, d, h, mi, sec] = (m?.slice(1) ?? []).map((x) => Number(x ?? 0));
 			if (m && (!isRealDate(y, mo, d) || h > 23 || mi > 59 || sec > 59)) expect(r.ok).toBe(false);
+		}), RUNS);
+	});
+});
+
+// ---------- error messages ----------
+
+describe('error messages', () => {
+	it('describe any value in at most 41 characters without throwing, whatever its toString or toJSON does', () => {
+		const hostile = fc.constantFrom<unknown>(
+			{ toString: false }, { toString: () => { throw new Error('x'); } }, { toJSON: () => { throw new Error('x'); } },
+			Object.create(null), BigInt('123456789012345678901234567890'), Symbol('s'), () => 1, new Proxy({}, { get: () => { throw new Error('x'); } }),
+		);
+		fc.assert(fc.property(fc.oneof(junk, hostile, fc.anything({ withBigInt: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true })), (value) => {
+			const text = describeValue(value);
+			expect(typeof text).toBe('string');
+			expect(text.length).toBeLessThanOrEqual(typeof value === 'string' ? 43 : 41);
 		}), RUNS);
 	});
 });

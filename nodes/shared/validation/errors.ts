@@ -57,9 +57,10 @@ export function describeValue(value: unknown): string {
 		const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
 		return `"${shown}"`;
 	}
-	if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-	const json = safeJson(value) ?? roughKind(value);
-	return json.length > 40 ? `${json.slice(0, 40)}…` : json;
+	const shown = typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint'
+		? String(value)
+		: safeJson(value) ?? roughKind(value);
+	return shown.length > 40 ? `${shown.slice(0, 40)}…` : shown;
 }
 
 /** JSON.stringify throws on cycles, BigInt and hostile toJSON; an error message must never throw. */
