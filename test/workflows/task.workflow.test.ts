@@ -128,6 +128,12 @@ describe('Task node', () => {
 		outputOf(await runWf(single('Begin', { resource: 'task', operation: 'start', taskId: String(check) })), 'Begin');
 		const noTemperature = await runWf(single('Complete', complete), [{ id: check }]);
 		expect(noTemperature.node('Complete').error?.message).toMatch(/^Item 0, field "Temperature": /);
+		// "0x24" is 36 to Number(); a reading is decimal text, so it is refused and nothing is recorded
+		for (const reading of ['0x24', '3.6e1', '36,8']) {
+			const odd = await runWf(single('Complete', { ...complete, outcome: { temperature: reading } }), [{ id: check }]);
+			expect(odd.node('Complete').error?.message).toMatch(/^Item 0, field "Temperature": Temperature must be a number of °C/);
+		}
+		expect(await count('task', `id = ${check} AND status = 'in_progress'`)).toBe(1);
 		expect(await count('health_observation')).toBe(1);
 	});
 
