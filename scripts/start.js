@@ -292,8 +292,10 @@ async function work() {
 		const intake = await importTemplates([credential, upstream], { n8nDbUrl, lib, cli, log, standIn: state.inbox.url });
 		if (state.stopping) return;
 
+		const live = await liveWorkflows(lib, n8nDbUrl);
 		log(`Starting n8n on port ${port}…`);
-		state.n8n = lib.spawnN8n(['start'], env, ['ignore', 'inherit', 'inherit']);
+		state.n8n = lib.spawnN8n(['start'], env, ['ignore', 'pipe', 'inherit']);
+		const activations = watchActivations(state.n8n, live);
 		state.n8n.on('exit', (code, signal) => {
 			if (state.stopping) return;
 			log(`n8n exited on its own (${signal ?? `exit code ${code}`})`);
@@ -308,6 +310,11 @@ async function work() {
 		// the editor is served a moment after the readiness check passes
 		await lib.waitForHttp(`http://127.0.0.1:${port}/`, { timeoutMs: 60_000, alive: () => childAlive(state.n8n) && !state.stopping });
 		if (state.stopping) return;
+		// n8n answers before it has activated every workflow; a report filed before the escalation's
+		// trigger has started would never be escalated, so the curl line waits for them
+		const pending = await activations.settled(90_000);
+		if (state.stopping) return;
+		if (pending.length) log(`n8n has not activated ${pending.map((n) => `"${n}"`).join(', ')} yet; see its messages above`);
 
 		const level = (l) => counts.units.find((r) => r.level === l)?.n ?? 0;
 		const fmt = (n) => n.toLocaleString('en-US');
@@ -344,6 +351,50 @@ async function work() {
 		if (error.description) process.stderr.write(`${error.description}\n`);
 		await stop(1);
 	}
+}
+
+/** The names of the workflows n8n will activate when it starts (published and switched on). */
+async function liveWorkflows(lib, n8nDbUrl) {
+	try {
+		return await lib.withClient(n8nDbUrl, async (c) => (await c.query('SELECT name FROM workflow_entity WHERE active')).rows.map((r) => r.name));
+	} catch {
+		return []; // an n8n release that keeps this elsewhere: nothing to wait for
+	}
+}
+
+/**
+ * Passes n8n's output through to the terminal and notes its "Activated workflow" lines; settled(ms)
+ * resolves, at the latest after ms, to the names of `live` not activated yet.
+ */
+function watchActivations(n8n, live) {
+	const waiting = new Set(live);
+	const waiters = [];
+	const check = () => {
+		if (waiting.size) return;
+		for (const w of waiters.splice(0)) w();
+	};
+	let partial = '';
+	n8n.stdout.on('data', (chunk) => {
+		process.stdout.write(chunk);
+		const lines = (partial + chunk.toString('utf8')).split('\n');
+		partial = lines.pop() ?? '';
+		for (const line of lines) {
+			const m = /Activated workflow "(.*)" \(ID:/.exec(line);
+			if (m) waiting.delete(m[1]);
+		}
+		check();
+	});
+	return {
+		settled: (ms) => new Promise((resolve) => {
+			const done = () => {
+				clearTimeout(timer);
+				resolve([...waiting]);
+			};
+			const timer = setTimeout(done, ms);
+			waiters.push(done);
+			check();
+		}),
+	};
 }
 
 /** The credential n8n gets: the governance database with the generated personal-data key. */

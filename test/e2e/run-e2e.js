@@ -5,8 +5,9 @@
 // embedded one), creates fresh databases for n8n and for the governance data, loads the built
 // package into a temporary n8n user folder the way n8n loads community packages, imports a
 // credential and the workflows in fixtures/, runs them with `n8n execute`, and checks their output
-// and the rows (and audit rows) in PostgreSQL. Everything it created is removed at the end.
-// Prints "N passed, N failed" last and exits non-zero on any failure.
+// and the rows (and audit rows) in PostgreSQL. Then the shipped templates (templates-e2e.js), and
+// last `npm start` from an empty data folder (suites/npmStart.js). Everything it created is removed
+// at the end. Prints "N passed, N failed" last and exits non-zero on any failure.
 const assert = require('assert/strict');
 const crypto = require('crypto');
 const fs = require('fs');
@@ -18,9 +19,10 @@ const { startEmbeddedPostgres, freePort } = require('../../scripts/lib/embeddedP
 
 const { runTemplateSuites, TIMEOUT_MS: TEMPLATES_TIMEOUT_MS } = require('./templates-e2e');
 const { createReport } = require('./lib/report');
+const { npmStart } = require('./suites/npmStart');
 
 const FIXTURES = path.join(__dirname, 'fixtures');
-const OVERALL_TIMEOUT_MS = 10 * 60_000 + TEMPLATES_TIMEOUT_MS;
+const OVERALL_TIMEOUT_MS = 10 * 60_000 + TEMPLATES_TIMEOUT_MS + 15 * 60_000;
 /** What the template suites reuse from the fixture run: the PostgreSQL server. */
 const shared = { adminUrl: null };
 const CREDENTIAL_ID = 'gridE2eCred00001';
@@ -57,12 +59,13 @@ function outputItems(execution, nodeName) {
 
 function main() {
 	// the nodes in fixture workflows, then the shipped templates, regular and queue mode (templates-e2e.js),
-	// on the PostgreSQL server the first part started
+	// on the PostgreSQL server the first part started; last, npm start on a server of its own
 	return report.run(
 		(ctx) => run(ctx.cleanups),
 		async (ctx) => {
 			if (shared.adminUrl) await runTemplateSuites(ctx, shared.adminUrl);
 		},
+		npmStart,
 	);
 }
 
