@@ -294,7 +294,9 @@ async function work() {
 
 		const live = await liveWorkflows(lib, n8nDbUrl);
 		log(`Starting n8n on port ${port}…`);
-		state.n8n = lib.spawnN8n(['start'], env, ['ignore', 'pipe', 'inherit']);
+		// n8n's output comes through a pipe so that its activations can be seen; in a terminal it keeps its colours
+		const colour = process.stdout.isTTY && env.FORCE_COLOR === undefined && env.NO_COLOR === undefined ? { FORCE_COLOR: '1' } : {};
+		state.n8n = lib.spawnN8n(['start'], { ...env, ...colour }, ['ignore', 'pipe', 'inherit']);
 		const activations = watchActivations(state.n8n, live);
 		state.n8n.on('exit', (code, signal) => {
 			if (state.stopping) return;
