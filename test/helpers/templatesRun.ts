@@ -10,8 +10,18 @@
  *   expressions such as $('Node').first() still see it), and the Wait puts out the given item: the
  *   resume request ({ query, body, headers }) or, on a timeout, its input.
  */
+import path from 'path';
 import type { IDataObject } from 'n8n-workflow';
-import type { CredentialsByType, N8nHarness, WorkflowJson, WorkflowRunResult } from './n8nHarness';
+import { type CredentialsByType, type N8nHarness, type WorkflowJson, type WorkflowRunResult, PROJECT_ROOT, loadWorkflowFile } from './n8nHarness';
+
+/** A shipped template (workflows/<file>) with its Settings node set to the given values, as a user would after import. */
+export function templateWithSettings(file: string, settings: IDataObject = {}): WorkflowJson {
+	const wf = loadWorkflowFile(path.join(PROJECT_ROOT, 'workflows', file));
+	const s = wf.nodes.find((n) => n.name === 'Settings');
+	const list = ((s?.parameters?.assignments ?? { assignments: [] }) as { assignments: Array<{ name: string; value: unknown }> }).assignments;
+	for (const a of list) if (a.name in settings) a.value = settings[a.name];
+	return wf;
+}
 
 export function withoutSelfCalls(wf: WorkflowJson): WorkflowJson {
 	const nodes = wf.nodes.map((n) => {

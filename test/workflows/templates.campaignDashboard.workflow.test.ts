@@ -8,8 +8,6 @@
  * Dashboard: the GET webhook's part runs with the item n8n's Webhook node puts out; the Respond to
  * Webhook nodes need a live request, so a test reads what they are given.
  */
-import path from 'path';
-import type { IDataObject } from 'n8n-workflow';
 import { closeAllPools } from '../../nodes/shared/db/pool';
 import { assignStaff } from '../../nodes/shared/domain/grid/assignments';
 import { createStaff } from '../../nodes/shared/domain/grid/staff';
@@ -20,15 +18,14 @@ import { DEFAULT_SEGMENT_WIDTHS } from '../../nodes/shared/validation/gridCode';
 import { type TestDatabase, createTestDatabase } from '../helpers/db';
 import { figuresOf } from '../helpers/dashboardDom';
 import { reportIncidents } from '../helpers/incidents';
-import { type CredentialsByType, type N8nHarness, type WorkflowJson, getHarness, gridCredentials, loadWorkflowFile } from '../helpers/n8nHarness';
+import { type CredentialsByType, type N8nHarness, type WorkflowJson, getHarness, gridCredentials } from '../helpers/n8nHarness';
 import { mobile } from '../helpers/people';
 import { activatePolling } from '../helpers/pollHarness';
 import { tickUntil } from '../helpers/templatesPoll';
 import { branch } from '../helpers/templateBranch';
-import { withoutSelfCalls } from '../helpers/templatesRun';
+import { templateWithSettings, withoutSelfCalls } from '../helpers/templatesRun';
 import { run, seedSmallDistrict } from '../helpers/uow';
 
-const ROOT = path.join(__dirname, '..', '..', 'workflows');
 const BASE_NODES = ['manualTrigger', 'noOp', 'set', 'httpRequest', 'webhook', 'respondToWebhook', 'scheduleTrigger', 'stickyNote', 'if', 'switch', 'wait', 'executeWorkflow', 'executeWorkflowTrigger', 'emailSend'];
 const B1 = '370614-001-001-001-0001';
 const B2 = '370614-001-002-001-0001';
@@ -40,14 +37,7 @@ let harness: N8nHarness;
 let credentials: CredentialsByType;
 const resident: Record<string, number> = {};
 
-/** A template with its Settings set to the given values (what a user would set after import). */
-function template(file: string, settings: IDataObject = {}): WorkflowJson {
-	const wf = loadWorkflowFile(path.join(ROOT, file));
-	const s = wf.nodes.find((n) => n.name === 'Settings');
-	const list = ((s?.parameters?.assignments ?? { assignments: [] }) as { assignments: Array<{ name: string; value: unknown }> }).assignments;
-	for (const a of list) if (a.name in settings) a.value = settings[a.name];
-	return wf;
-}
+const template = templateWithSettings;
 
 /** The part of a template after a polling trigger, with the trigger itself kept, ready to activate. */
 function triggerPart(wf: WorkflowJson, trigger: string): WorkflowJson {

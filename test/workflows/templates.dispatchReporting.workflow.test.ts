@@ -9,7 +9,6 @@
  * with the request n8n's Wait node puts out (query answer=accept / answer=decline) or, on a timeout,
  * its own input.
  */
-import path from 'path';
 import type { IDataObject } from 'n8n-workflow';
 import { closeAllPools } from '../../nodes/shared/db/pool';
 import { assignStaff } from '../../nodes/shared/domain/grid/assignments';
@@ -20,17 +19,16 @@ import { saveVolunteers } from '../../nodes/shared/domain/volunteer/volunteers';
 import { DEFAULT_SEGMENT_WIDTHS } from '../../nodes/shared/validation/gridCode';
 import { type TestDatabase, createTestDatabase } from '../helpers/db';
 import { FlakyUpstream } from '../helpers/flakyUpstream';
-import { type CredentialsByType, type N8nHarness, type WorkflowJson, getHarness, gridCredentials, loadWorkflowFile } from '../helpers/n8nHarness';
+import { type CredentialsByType, type N8nHarness, getHarness, gridCredentials } from '../helpers/n8nHarness';
 import { mobile } from '../helpers/people';
 import { branch } from '../helpers/templateBranch';
-import { resumeAfterWait, withoutSelfCalls } from '../helpers/templatesRun';
+import { resumeAfterWait, templateWithSettings, withoutSelfCalls } from '../helpers/templatesRun';
 import { SmtpStandIn } from '../helpers/templatesSmtp';
 import { run, seedSmallDistrict } from '../helpers/uow';
 
 /** Saves of one input give one record (the domain's type also allows a list). */
 const single = <T>(value: T | T[]): T => (Array.isArray(value) ? value[0] : value);
 
-const ROOT = path.join(__dirname, '..', '..', 'workflows');
 const BASE_NODES = ['manualTrigger', 'noOp', 'set', 'httpRequest', 'scheduleTrigger', 'stickyNote', 'if', 'switch', 'wait', 'executeWorkflow', 'executeWorkflowTrigger', 'emailSend'];
 const B1 = '370614-001-001-001-0001';
 const B2 = '370614-001-001-001-0002';
@@ -43,14 +41,7 @@ let upstream: FlakyUpstream;
 let smtp: SmtpStandIn;
 const volunteer: Record<string, number> = {};
 
-/** A template with its Settings pointed at the loopback servers (the values a user would set). */
-function template(file: string, settings: IDataObject): WorkflowJson {
-	const wf = loadWorkflowFile(path.join(ROOT, file));
-	const s = wf.nodes.find((n) => n.name === 'Settings')!;
-	const list = (s.parameters!.assignments as { assignments: Array<{ name: string; value: unknown }> }).assignments;
-	for (const a of list) if (a.name in settings) a.value = settings[a.name];
-	return wf;
-}
+const template = templateWithSettings;
 
 const sentTo = (server: FlakyUpstream) => server.requests.map((r) => JSON.parse(r.body.toString('utf8')) as IDataObject);
 const taskRow = async (id: number) => (await db.query<{ status: string; assignee: number | null }>(

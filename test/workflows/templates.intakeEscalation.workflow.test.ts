@@ -10,7 +10,6 @@
  * No Operation nodes here, and the called part runs per item); the Wait node's resume is played with
  * the request n8n's Wait node puts out or, on a timeout, its own input.
  */
-import path from 'path';
 import type { IDataObject } from 'n8n-workflow';
 import { closeAllPools } from '../../nodes/shared/db/pool';
 import { assignStaff } from '../../nodes/shared/domain/grid/assignments';
@@ -18,17 +17,16 @@ import { createStaff } from '../../nodes/shared/domain/grid/staff';
 import { updateStatus } from '../../nodes/shared/domain/incident/lifecycle';
 import { type TestDatabase, createTestDatabase } from '../helpers/db';
 import { FlakyUpstream } from '../helpers/flakyUpstream';
-import { type CredentialsByType, type N8nHarness, type WorkflowJson, getHarness, gridCredentials, loadWorkflowFile } from '../helpers/n8nHarness';
+import { type CredentialsByType, type N8nHarness, getHarness, gridCredentials } from '../helpers/n8nHarness';
 import { makeOverdue } from '../helpers/incidents';
 import { mobile } from '../helpers/people';
 import { activatePolling } from '../helpers/pollHarness';
 import { tickUntil } from '../helpers/templatesPoll';
 import { branch } from '../helpers/templateBranch';
-import { resumeAfterWait, withoutSelfCalls } from '../helpers/templatesRun';
+import { resumeAfterWait, templateWithSettings, withoutSelfCalls } from '../helpers/templatesRun';
 import { SmtpStandIn } from '../helpers/templatesSmtp';
 import { run, seedSmallDistrict } from '../helpers/uow';
 
-const ROOT = path.join(__dirname, '..', '..', 'workflows');
 const BASE_NODES = ['manualTrigger', 'noOp', 'set', 'httpRequest', 'webhook', 'respondToWebhook', 'stickyNote', 'if', 'switch', 'wait', 'executeWorkflow', 'executeWorkflowTrigger', 'emailSend'];
 const BUILDING = '370614-001-001-001-0001';
 const HIGH_RISK = { category: 'medical_need', description: '独居老人突发昏迷，呼吸困难，需要急救' };
@@ -39,14 +37,7 @@ let credentials: CredentialsByType;
 let gateway: FlakyUpstream;
 let smtp: SmtpStandIn;
 
-/** A template with its Settings set to the given values (what a user would set after import). */
-function template(file: string, settings: IDataObject = {}): WorkflowJson {
-	const wf = loadWorkflowFile(path.join(ROOT, file));
-	const s = wf.nodes.find((n) => n.name === 'Settings');
-	const list = ((s?.parameters?.assignments ?? { assignments: [] }) as { assignments: Array<{ name: string; value: unknown }> }).assignments;
-	for (const a of list) if (a.name in settings) a.value = settings[a.name];
-	return wf;
-}
+const template = templateWithSettings;
 
 /** What n8n's Webhook node (v2) puts out for a request. */
 const request = (body: unknown, headers: Record<string, string> = {}) => ({

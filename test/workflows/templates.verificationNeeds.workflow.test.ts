@@ -24,6 +24,7 @@ import { DEFAULT_SEGMENT_WIDTHS } from '../../nodes/shared/validation/gridCode';
 import { type TestDatabase, createTestDatabase } from '../helpers/db';
 import { FlakyUpstream } from '../helpers/flakyUpstream';
 import { type CredentialsByType, type N8nHarness, type WorkflowJson, getHarness, gridCredentials, loadWorkflowFile } from '../helpers/n8nHarness';
+import { templateWithSettings } from '../helpers/templatesRun';
 import { idFor, mobile } from '../helpers/people';
 import { activatePolling } from '../helpers/pollHarness';
 import { branch } from '../helpers/templateBranch';
@@ -47,9 +48,7 @@ const doc = { wang: idFor('370614', '19450315', 122), zhang: idFor('370614', '19
 const resident: Record<string, number> = {};
 
 function template(file: string, settings: IDataObject = {}, edit: (wf: WorkflowJson) => void = () => undefined): WorkflowJson {
-	const wf = loadWorkflowFile(path.join(ROOT, file));
-	const s = wf.nodes.find((n) => n.name === 'Settings')!;
-	for (const a of (s.parameters!.assignments as { assignments: Array<{ name: string; value: unknown }> }).assignments) if (a.name in settings) a.value = settings[a.name];
+	const wf = templateWithSettings(file, settings);
 	edit(wf);
 	return wf;
 }

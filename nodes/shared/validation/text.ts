@@ -74,6 +74,12 @@ export function integer(
 	return n;
 }
 
+/** A number as given, or plain decimal text; NaN otherwise, since Number() would also read "0x24", "3.6e1" and " ". */
+export function decimalValue(value: unknown): number {
+	if (typeof value === 'number') return value;
+	return typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+}
+
 /** Parses an ISO 8601 date-time (with zone or Z); date-only values are taken as midnight UTC. */
 export function timestamp(value: unknown, field: string): Date | undefined {
 	if (value === undefined || value === null || value === '') return undefined;

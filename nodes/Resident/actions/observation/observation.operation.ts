@@ -6,7 +6,7 @@ import type { OperationHandler } from '../../../shared/n8n/executeLoop';
 import { param } from '../../../shared/n8n/params';
 import { FieldError, describeValue } from '../../../shared/validation/errors';
 import { gridCode } from '../../../shared/validation/gridCode';
-import { oneOf, text, timestamp } from '../../../shared/validation/text';
+import { decimalValue, oneOf, text, timestamp } from '../../../shared/validation/text';
 import { SOURCE_OPTIONS, readResidentRef, residentFinder } from '../fields';
 
 const on = (ops: string[]) => ({ show: { resource: ['observation'], operation: ops } });
@@ -58,7 +58,7 @@ export const description: INodeProperties[] = [
 /** Parses a temperature; Fahrenheit must be said explicitly, and values are checked in °C. */
 export function temperatureC(value: unknown, unit: 'C' | 'F'): number | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
-	const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+	const n = decimalValue(value);
 	if (!Number.isFinite(n)) throw new FieldError('Temperature', `Temperature must be a number, got ${describeValue(value)}`);
 	const c = unit === 'F' ? ((n - 32) * 5) / 9 : n;
 	if (unit === 'C' && n >= 90 && n <= 110) {

@@ -11,7 +11,7 @@ import { staffLocator } from '../../../shared/n8n/descriptions';
 import type { OperationHandler, ReadEnv } from '../../../shared/n8n/executeLoop';
 import { param, staffParam } from '../../../shared/n8n/params';
 import { FieldError, describeValue } from '../../../shared/validation/errors';
-import { oneOf, requiredText, text } from '../../../shared/validation/text';
+import { decimalValue, oneOf, requiredText, text } from '../../../shared/validation/text';
 import { jsonObject, on, positiveId, readTaskId, readVolunteer, volunteerField } from '../fields';
 
 export const description: INodeProperties[] = [
@@ -134,9 +134,8 @@ export const cancelHandler: OperationHandler<CancelTaskInput, unknown> = {
 /** A Task Complete reading: a number, or decimal text with the unit a form may have kept. */
 export function temperatureReading(value: unknown): number | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
-	// plain decimals, with the unit if a form kept it; Number() alone would read "0x24" as 36
-	const m = typeof value === 'string' ? /^\s*(-?\d+(?:\.\d+)?)\s*(?:°C|℃|C)?\s*$/i.exec(value) : null;
-	const n = typeof value === 'number' ? value : m ? Number(m[1]) : NaN;
+	// the unit may come along if a form kept it
+	const n = decimalValue(typeof value === 'string' ? value.replace(/\s*(?:°C|℃|C)\s*$/i, '') : value);
 	if (!Number.isFinite(n)) throw new FieldError('Temperature', `Temperature must be a number of °C, got ${describeValue(value)}`);
 	return n;
 }
